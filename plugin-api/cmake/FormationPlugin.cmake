@@ -1,0 +1,22 @@
+# formation_add_plugin(NAME SOURCES src...)
+# Builds NAME.so the way the host expects: no "lib" prefix, hidden visibility, C++20,
+# linked against the plugin API. In the Formation tree the library lands in
+# ${FORMATION_PLUGIN_BUILD_DIR} and installs to ${FORMATION_PLUGIN_INSTALL_DIR}.
+function(formation_add_plugin name)
+  cmake_parse_arguments(ARG "" "" "SOURCES" ${ARGN})
+  add_library(${name} MODULE ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE formation::plugin_api)
+  set_target_properties(${name} PROPERTIES
+    PREFIX ""
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON
+    CXX_STANDARD 20
+    CXX_STANDARD_REQUIRED ON)
+  target_link_options(${name} PRIVATE -Wl,--no-undefined)
+  if(DEFINED FORMATION_PLUGIN_BUILD_DIR)
+    set_target_properties(${name} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${FORMATION_PLUGIN_BUILD_DIR})
+  endif()
+  if(DEFINED FORMATION_PLUGIN_INSTALL_DIR)
+    install(TARGETS ${name} LIBRARY DESTINATION ${FORMATION_PLUGIN_INSTALL_DIR} COMPONENT runtime)
+  endif()
+endfunction()
