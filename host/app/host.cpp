@@ -1,0 +1,64 @@
+#include "app/host.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace formation::host {
+
+Host::Host(const LoadedConfig& config)
+    : config_(config.host),
+      started_at_(std::chrono::steady_clock::now()),
+      pool_(config.host.blocking_threads),
+      timers_(pool_) {
+  runtime_ = std::make_unique<RuntimeServices>(RuntimeServices{
+      events_, timers_, pool_, metrics_,
+      [this](Route route, const std::string& owner) { return router_.add(std::move(route), owner); },
+      [this](PluginKind kind, std::string_view instance) -> Plugin* {
+        return registry_ ? registry_->find(kind, instance) : nullptr;
+      },
+      config_.data_dir});
+  registry_ = std::make_unique<PluginRegistry>(*runtime_);
+  route_context_ = std::make_unique<HostRouteContext>(
+      HostRouteContext{*registry_, metrics_, started_at_, config_.metrics_public});
+  metrics_.gauge("formation_build_info", "formationd version.", {{"version", FORMATION_VERSION}})
+      .set(1);
+}
+
+Host::~Host() { shutdown(); }
+
+Status Host::start_plugins(std::vector<PreparedInstance> instances) {
+  if (auto st = add_host_routes(router_, *route_context_); !st.is_ok()) return st;
+  if (auto st = registry_->create_and_start(std::move(instances)); !st.is_ok()) return st;
+  router_.freeze();
+  return Status::ok();
+}
+
+Result<std::string> Host::listen() {
+  ServerOptions options;
+  options.address = config_.listen_address;
+  options.port = config_.port;
+  options.max_body_bytes = config_.max_body_bytes;
+  options.header_timeout = config_.header_timeout;
+  options.body_timeout = config_.body_timeout;
+  options.idle_timeout = config_.idle_timeout;
+  options.io_threads = config_.io_threads;
+  options.access_log = config_.access_log;
+  if (config_.tls) options.tls = TlsFiles{config_.tls->certificate, config_.tls->private_key};
+  auto log = spdlog::default_logger()->clone("http");
+  server_ = std::make_unique<HttpServer>(options, router_, pool_, metrics_, log);
+  auto port = server_->start();
+  if (!port.is_ok()) return port.status();
+  return server_->url();
+}
+
+void Host::shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  if (server_) server_->shutdown(config_.shutdown_grace);
+  registry_->stop_all();
+  // Timers first (they post to the pool), then the bus, then the pool drains what is left.
+  timers_.shutdown();
+  events_.shutdown();
+  pool_.shutdown();
+}
+
+}  // namespace formation::host

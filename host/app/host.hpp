@@ -1,0 +1,52 @@
+// One running formationd: runtime services, plugins, router and HTTP server, brought up
+// in that order and taken down in reverse.
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include "app/host_routes.hpp"
+#include "config/config.hpp"
+#include "http/router.hpp"
+#include "http/server.hpp"
+#include "plugins/plugin_registry.hpp"
+#include "runtime/blocking_pool.hpp"
+#include "runtime/event_bus.hpp"
+#include "runtime/metrics_registry.hpp"
+#include "runtime/timer_service.hpp"
+
+namespace formation::host {
+
+class Host {
+ public:
+  explicit Host(const LoadedConfig& config);
+  ~Host();
+  Host(const Host&) = delete;
+  Host& operator=(const Host&) = delete;
+
+  // Creates and starts the plugins and registers every route; the router is frozen after.
+  Status start_plugins(std::vector<PreparedInstance> instances);
+  // Binds the listener; returns the URL it serves.
+  Result<std::string> listen();
+  // Stops accepting, lets in-flight requests finish (up to the configured grace), stops
+  // plugins in reverse order and the runtime last. Idempotent.
+  void shutdown();
+
+  [[nodiscard]] const Router& router() const { return router_; }
+
+ private:
+  HostConfig config_;
+  std::chrono::steady_clock::time_point started_at_;
+  MetricsRegistry metrics_;
+  ThreadPool pool_;
+  InProcessEventBus events_;
+  TimerService timers_;
+  Router router_;
+  std::unique_ptr<RuntimeServices> runtime_;
+  std::unique_ptr<PluginRegistry> registry_;
+  std::unique_ptr<HostRouteContext> route_context_;
+  std::unique_ptr<HttpServer> server_;
+  bool shut_down_ = false;
+};
+
+}  // namespace formation::host
