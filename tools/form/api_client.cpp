@@ -100,8 +100,7 @@ CliError api_error(const Response& response) {
 
   rapidjson::Document doc;
   doc.Parse(response.body.c_str(), response.body.size());
-  if (!doc.HasParseError() && doc.IsObject() && doc.HasMember("error") &&
-      doc["error"].IsObject()) {
+  if (!doc.HasParseError() && doc.IsObject() && doc.HasMember("error") && doc["error"].IsObject()) {
     const auto& e = doc["error"];
     if (e.HasMember("code") && e["code"].IsString()) code = e["code"].GetString();
     if (e.HasMember("message") && e["message"].IsString()) message = e["message"].GetString();
@@ -115,8 +114,7 @@ CliError api_error(const Response& response) {
 
   std::string text = code + ": " + message;
   if (!request_id.empty()) text += " (request " + request_id + ")";
-  Exit exit_code =
-      response.status == 401 || response.status == 403 ? Exit::kAuth : Exit::kApiError;
+  Exit exit_code = response.status == 401 || response.status == 403 ? Exit::kAuth : Exit::kApiError;
   return CliError(exit_code, text, hint_for(code, response.status));
 }
 
@@ -180,7 +178,8 @@ Response ApiClient::send(Request request) {
   CURLcode rc = curl_easy_perform(h);
   if (rc != CURLE_OK) {
     std::string why = error_buffer[0] ? error_buffer : curl_easy_strerror(rc);
-    throw CliError(Exit::kUnreachable, "cannot reach the Formation API at " + base_url_ + ": " + why,
+    throw CliError(Exit::kUnreachable,
+                   "cannot reach the Formation API at " + base_url_ + ": " + why,
                    "start a local formationd with 'tools/dev run', or point form at a running "
                    "one with --api URL (or FORM_API)");
   }

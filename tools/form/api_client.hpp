@@ -25,6 +25,22 @@ struct Request {
   // root's own path, if any, followed by `target`), and extra headers to send.
   std::string target_as_sent;
   std::map<std::string, std::string> headers;
+
+  static Request get(std::string target, Auth auth = Auth::kNone) {
+    Request r;
+    r.target = std::move(target);
+    r.auth = auth;
+    return r;
+  }
+  static Request with_body(std::string method, std::string target, std::string body,
+                           Auth auth = Auth::kSigned) {
+    Request r;
+    r.method = std::move(method);
+    r.target = std::move(target);
+    r.body = std::move(body);
+    r.auth = auth;
+    return r;
+  }
 };
 
 struct Response {

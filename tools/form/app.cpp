@@ -15,7 +15,7 @@ constexpr const char* kDefaultApi = "http://127.0.0.1:3004";
 constexpr double kDefaultTimeout = 30;
 
 struct GlobalOptionSpec {
-  const char* name;   // long name without "--"
+  const char* name;        // long name without "--"
   const char* short_name;  // "-o" or nullptr
   const char* value_name;  // nullptr for flags
   const char* help;
@@ -234,7 +234,8 @@ int dispatch(const std::vector<std::string>& raw, std::ostream& out, std::ostrea
     words.push_back(token);
   }
   if (words.empty()) {
-    if (!parsed.rest.empty() && parsed.rest[0] != "--") throw unknown_option(parsed.rest[0], nullptr);
+    if (!parsed.rest.empty() && parsed.rest[0] != "--")
+      throw unknown_option(parsed.rest[0], nullptr);
     if (parsed.help) {
       print_global_help(out);
       return 0;
@@ -322,7 +323,9 @@ void print_global_help(std::ostream& out) {
 void print_command_help(std::ostream& out, const Command& command) {
   const auto newline = command.usage.find('\n');
   out << "Usage: form " << command.usage.substr(0, newline) << "\n\n" << command.summary << '\n';
-  if (newline != std::string::npos) out << command.usage.substr(newline) << '\n';
+  const auto text_start =
+      newline == std::string::npos ? newline : command.usage.find_first_not_of('\n', newline);
+  if (text_start != std::string::npos) out << '\n' << command.usage.substr(text_start) << '\n';
   if (!command.options.empty()) {
     out << "\nOptions:\n";
     std::size_t width = 0;

@@ -74,7 +74,8 @@ std::vector<std::string> Registry::names() const {
   std::vector<std::string> list;
   for (const auto& [name, command] : commands_) {
     list.push_back(name);
-    if (auto space = name.find(' '); space != std::string::npos) list.push_back(name.substr(0, space));
+    if (auto space = name.find(' '); space != std::string::npos)
+      list.push_back(name.substr(0, space));
   }
   std::sort(list.begin(), list.end());
   list.erase(std::unique(list.begin(), list.end()), list.end());

@@ -79,9 +79,14 @@ constexpr std::optional<E> parse_enum(std::string_view name, const std::array<E,
 }  // namespace detail
 
 inline constexpr std::array kAllStatusCodes = {
-    StatusCode::ok,          StatusCode::not_found,   StatusCode::invalid,
-    StatusCode::conflict,    StatusCode::unavailable, StatusCode::unsupported,
-    StatusCode::permission_denied, StatusCode::internal,
+    StatusCode::ok,
+    StatusCode::not_found,
+    StatusCode::invalid,
+    StatusCode::conflict,
+    StatusCode::unavailable,
+    StatusCode::unsupported,
+    StatusCode::permission_denied,
+    StatusCode::internal,
 };
 
 // The code for a wire name ("not_found" -> StatusCode::not_found); nullopt when unknown.

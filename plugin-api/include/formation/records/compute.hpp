@@ -80,8 +80,8 @@ constexpr std::string_view to_string(InstanceState state) {
 }
 
 inline constexpr std::array kAllInstanceStates = {
-    InstanceState::building, InstanceState::built,  InstanceState::created,
-    InstanceState::started,  InstanceState::stopped, InstanceState::killed,
+    InstanceState::building,       InstanceState::built,   InstanceState::created,
+    InstanceState::started,        InstanceState::stopped, InstanceState::killed,
     InstanceState::critical_error,
 };
 
@@ -148,9 +148,9 @@ constexpr std::string_view to_string(OperationState state) {
   return "failed";
 }
 
-inline constexpr std::array kAllOperationStates = {
-    OperationState::pending, OperationState::running, OperationState::succeeded,
-    OperationState::failed};
+inline constexpr std::array kAllOperationStates = {OperationState::pending, OperationState::running,
+                                                   OperationState::succeeded,
+                                                   OperationState::failed};
 
 constexpr std::optional<OperationState> parse_operation_state(std::string_view name) {
   return detail::parse_enum(name, kAllOperationStates);
@@ -167,9 +167,9 @@ struct FORMATION_API Operation {
   std::string target_id;  // the build or instance it works on
   std::string owner;      // address of the caller that started it
   OperationState state = OperationState::pending;
-  int progress = 0;          // 0..100
-  std::string message;       // what it is doing now, for people
-  std::string result_json;   // when succeeded: a JSON value (e.g. the resource); else empty
+  int progress = 0;         // 0..100
+  std::string message;      // what it is doing now, for people
+  std::string result_json;  // when succeeded: a JSON value (e.g. the resource); else empty
   StatusCode error_code = StatusCode::ok;  // when failed
   std::string error_message;               // when failed
   TimePoint created_at;

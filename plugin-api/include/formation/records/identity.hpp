@@ -15,8 +15,8 @@ namespace formation {
 // of the account: the ledger is its one source of truth (LedgerRepository::balance,
 // Billing::balance).
 struct FORMATION_API Account {
-  std::string address;      // "0x" + 40 lower-case hex; the key
-  std::string name;         // display name chosen by the tenant
+  std::string address;           // "0x" + 40 lower-case hex; the key
+  std::string name;              // display name chosen by the tenant
   std::string plan = "default";  // plan name; limits per plan live in the billing plugin
   TimePoint created_at;
   TimePoint updated_at;

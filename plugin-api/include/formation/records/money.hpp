@@ -85,8 +85,8 @@ constexpr std::optional<OutboxState> parse_outbox_state(std::string_view name) {
 struct FORMATION_API OutboxEntry {
   std::string id;  // lower-case hex; the key
   std::string webhook_id;
-  std::string event_type;    // X-Formation-Event
-  std::string payload_json;  // the request body, exactly as signed and sent
+  std::string event_type;       // X-Formation-Event
+  std::string payload_json;     // the request body, exactly as signed and sent
   std::string idempotency_key;  // X-Formation-Delivery; unique: enqueuing it twice is a no-op
   std::int64_t attempts = 0;
   TimePoint next_attempt_at;  // when pending: earliest retry; when in_flight: lease expiry
@@ -104,9 +104,9 @@ struct FORMATION_API OutboxEntry {
 struct FORMATION_API LedgerEntry {
   std::string id;  // lower-case hex; the key
   std::string address;
-  std::int64_t amount_micro = 0;  // micro-credits; + credit, - debit
-  std::string reason;             // "usage", "admin credit: promo", ...
-  std::optional<Period> period;   // usage debits only
+  std::int64_t amount_micro = 0;           // micro-credits; + credit, - debit
+  std::string reason;                      // "usage", "admin credit: promo", ...
+  std::optional<Period> period;            // usage debits only
   std::optional<std::string> instance_id;  // usage debits only
   TimePoint created_at;
 };

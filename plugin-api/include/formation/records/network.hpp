@@ -85,8 +85,8 @@ struct FORMATION_API MeshPeer {
   std::string owner;       // address: the tenant for devices and instances, the operator for nodes
   std::string public_key;  // WireGuard key, base64 as `wg` prints it (44 characters); unique
   std::string address;     // mesh IP literal inside the root CIDR ("10.42.8.17"); unique
-  std::vector<std::string> endpoints;  // "ip:port" candidates, best first; may be empty
-  std::string node_id;                 // instance: its node; node: itself; device: empty
+  std::vector<std::string> endpoints;      // "ip:port" candidates, best first; may be empty
+  std::string node_id;                     // instance: its node; node: itself; device: empty
   std::optional<std::string> instance_id;  // instance peers only
   TimePoint created_at;
   TimePoint updated_at;

@@ -1,0 +1,20 @@
+# cmake -DOUTPUT=file.cpp -DSCHEMAS="a.json|b.json" -P embed_schemas.cmake
+# Writes a C++ file with one function per schema returning the file's text, so formationd
+# needs no schema files at run time. foo-bar.schema.json becomes foo_bar_schema_json().
+set(delimiter "formation_schema")
+string(REPLACE "|" ";" schemas "${SCHEMAS}")
+set(out "// Generated from schemas/config/*.json by host/config/embed_schemas.cmake. Do not edit.\n")
+string(APPEND out "#include <string_view>\n\nnamespace formation::host::embedded {\n")
+foreach(schema IN LISTS schemas)
+  get_filename_component(name "${schema}" NAME)
+  string(REGEX REPLACE "[^A-Za-z0-9]" "_" function "${name}")
+  file(READ "${schema}" text)
+  string(FIND "${text}" ")${delimiter}\"" clash)
+  if(NOT clash EQUAL -1)
+    message(FATAL_ERROR "${schema} contains the raw string delimiter )${delimiter}\"")
+  endif()
+  string(APPEND out "\nstd::string_view ${function}();\nstd::string_view ${function}() {\n")
+  string(APPEND out "  return R\"${delimiter}(${text})${delimiter}\";\n}\n")
+endforeach()
+string(APPEND out "\n}  // namespace formation::host::embedded\n")
+file(WRITE "${OUTPUT}" "${out}")

@@ -1,0 +1,77 @@
+// ImageBuilder: turns a Formfile and its build context into the artifacts an instance
+// boots from (`builder-cloudinit`; FORMFILE.md "What a build produces"): the manifest
+// (JSON), a cloud-init NoCloud seed ISO, and the context as a tarball. The qcow2 overlay
+// of the base image is made later, by the Vmm, when an instance is defined.
+//
+// A builder does not touch the state store: the host keeps the Build record and the
+// operation, and feeds the builder's progress into it.
+//
+// Error codes:
+//   invalid      the Formfile does not parse, or the context breaks a limit (too big, too
+//                many files, absolute paths, "..", symlinks leaving it, device files); the
+//                message says what and where ("Formfile:12:5: expected ...")
+//   not_found    the context archive or the base image is missing
+//   unavailable  a tool or the disk it needs is temporarily missing (the caller may retry)
+//   internal     anything else
+// A failed build leaves nothing half-written in the artifact directory.
+//
+// Threading: build() blocks for as long as the build takes and is called on the blocking
+// pool; several builds (different build_ids) may run at once. remove() may run
+// concurrently with builds of other ids.
+//
+// Events: a builder publishes none; the host publishes `build.started`, `build.succeeded`,
+// `build.failed`.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "formation/plugin.hpp"
+#include "formation/status.hpp"
+#include "formation/visibility.hpp"
+
+namespace formation {
+
+struct FORMATION_API BuildRequest {
+  std::string build_id;  // hex(SHA3-256(owner || name)); also names the artifact directory
+  std::string owner;     // address
+  std::string name;      // the Formfile's NAME
+  std::string formfile_text;
+  std::filesystem::path context_archive;  // the uploaded context (tar), may be large
+  // Scratch space owned by the host: empty at the call, removed by the host afterwards.
+  std::filesystem::path work_dir;
+};
+
+// What a successful build produced. Paths are absolute and stay valid until remove().
+struct FORMATION_API BuildArtifacts {
+  std::string manifest_json;       // the build manifest: the parsed Formfile and its derived values
+  std::filesystem::path seed_iso;  // NoCloud seed: user-data, meta-data, network-config
+  std::filesystem::path context_tarball;  // the context, for the guest
+  std::filesystem::path base_image;       // the base image instances of this build overlay
+  std::int64_t disk_gb = 0;               // the sizes the Formfile asks for (or the defaults)
+  std::int64_t vcpus = 0;
+  std::int64_t memory_mb = 0;
+};
+
+// Reports progress: `percent` in 0..100, never decreasing, and a short message for people
+// ("writing seed ISO"). Called on the build's thread; it must return quickly.
+using ProgressCallback = std::function<void(int percent, std::string_view message)>;
+
+class FORMATION_API ImageBuilder : public Plugin {
+ public:
+  static constexpr PluginKind kKind = PluginKind::image_builder;
+
+  // REQUIRED. Builds the artifacts of `request`, replacing those of an earlier build with
+  // the same build_id only once the new ones are complete. `progress` may be empty.
+  virtual Result<BuildArtifacts> build(const BuildRequest& request,
+                                       const ProgressCallback& progress) = 0;
+
+  // REQUIRED. Deletes every artifact of `build_id`. ok when there is nothing to delete
+  // (removal is idempotent).
+  virtual Status remove(const std::string& build_id) = 0;
+};
+
+}  // namespace formation

@@ -1,0 +1,34 @@
+// Conformance suites: checks any plugin of a kind must pass, run against a started
+// instance by tools/formation-plugin-check (and so by ctest for our own plugins).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "formation/plugin.hpp"
+
+namespace formation::conformance {
+
+struct CheckResult {
+  std::string name;
+  bool passed = false;
+  std::string detail;  // why it failed, or what was seen
+};
+
+struct Subject {
+  Plugin& plugin;
+  const PluginDescriptor& descriptor;
+  // Routes the plugin registered, in registration order.
+  const std::vector<Route>& routes;
+};
+
+using Suite = std::function<std::vector<CheckResult>(Subject&)>;
+
+// The suite of a kind, or nullptr when that kind has none yet.
+Suite suite_for(PluginKind kind);
+
+// Checks every plugin must pass whatever its kind (descriptor, health, routes).
+std::vector<CheckResult> common_checks(Subject& subject);
+
+}  // namespace formation::conformance
