@@ -93,8 +93,11 @@ Result<rapidjson::Document> parse_json(std::string_view text, const std::string&
   }
   std::size_t skipped = 0;
   if (text.starts_with("\xEF\xBB\xBF")) skipped = 3;  // UTF-8 byte order mark
-  // The string view need not be NUL-terminated; the parser wants a C string.
-  const std::string body(text.substr(skipped));
+  // The parser wants a C string. RapidJSON 1.1.0's UTF-8 validation takes up to three
+  // continuation bytes after a lead byte without looking for the end, so a text ending in
+  // a truncated sequence would be read past its terminator: pad with enough NULs.
+  std::string body(text.substr(skipped));
+  body.append(4, '\0');
 
   rapidjson::Document doc;
   rapidjson::ParseResult result;

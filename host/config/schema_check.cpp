@@ -89,7 +89,11 @@ std::string got(const Value* value) { return value ? ", got " + json_text(*value
 
 std::string shown(const Value* v) { return v ? json_text(*v) : std::string("?"); }
 
-std::string count_of(const Value* bound, const char* unit) { return shown(bound) + " " + unit; }
+// "1 item", "3 items".
+std::string count_of(const Value* bound, const char* unit) {
+  const bool one = bound != nullptr && bound->IsUint64() && bound->GetUint64() == 1;
+  return shown(bound) + " " + unit + (one ? "" : "s");
+}
 
 // The words for one violation: `keyword` is what the validator reports, `schema` the
 // sub-schema it was checking, `value` the offending value.
@@ -128,7 +132,7 @@ std::string describe(std::string_view keyword, const Value* schema, const Value*
   if (keyword == "minLength" || keyword == "maxLength") {
     const bool min = keyword == "minLength";
     std::string words = std::string("expected ") + (min ? "at least " : "at most ") +
-                        count_of(member(schema, min ? "minLength" : "maxLength"), "characters");
+                        count_of(member(schema, min ? "minLength" : "maxLength"), "character");
     if (value && value->IsString()) words += ", got " + std::to_string(code_points(*value));
     return words;
   }
@@ -150,14 +154,14 @@ std::string describe(std::string_view keyword, const Value* schema, const Value*
   if (keyword == "minProperties" || keyword == "maxProperties") {
     const bool min = keyword == "minProperties";
     std::string words = std::string("expected ") + (min ? "at least " : "at most ") +
-                        count_of(member(schema, min ? "minProperties" : "maxProperties"), "keys");
+                        count_of(member(schema, min ? "minProperties" : "maxProperties"), "key");
     if (value && value->IsObject()) words += ", got " + std::to_string(value->MemberCount());
     return words;
   }
   if (keyword == "minItems" || keyword == "maxItems") {
     const bool min = keyword == "minItems";
     std::string words = std::string("expected ") + (min ? "at least " : "at most ") +
-                        count_of(member(schema, min ? "minItems" : "maxItems"), "items");
+                        count_of(member(schema, min ? "minItems" : "maxItems"), "item");
     if (value && value->IsArray()) words += ", got " + std::to_string(value->Size());
     return words;
   }
@@ -416,14 +420,12 @@ void apply_defaults(Value& instance, const Value& schema,
     if (props == nullptr || !props->IsObject()) return;
     for (const auto& prop : props->GetObject()) {
       if (!prop.value.IsObject()) continue;
-      auto it = instance.FindMember(prop.name);
-      if (it == instance.MemberEnd()) {
+      if (!instance.HasMember(prop.name)) {
         const Value* def = member(&prop.value, "default");
         if (def == nullptr) continue;
         instance.AddMember(Value(prop.name, allocator), Value(*def, allocator), allocator);
-        it = instance.FindMember(prop.name);
       }
-      apply_defaults(it->value, prop.value, allocator);
+      apply_defaults(instance[prop.name], prop.value, allocator);
     }
   } else if (instance.IsArray()) {
     const Value* items = member(&schema, "items");

@@ -82,6 +82,9 @@ struct MetricsRegistry::Series final : Counter, Gauge, Histogram {
   double sum = 0;
 };
 
+MetricsRegistry::MetricsRegistry() = default;
+MetricsRegistry::~MetricsRegistry() = default;
+
 MetricsRegistry::Series& MetricsRegistry::find_or_add(std::string_view name, std::string_view help,
                                                       Type type, const MetricLabels& labels,
                                                       std::vector<double> buckets) {

@@ -13,6 +13,11 @@ namespace formation::host {
 
 class MetricsRegistry final : public Metrics {
  public:
+  MetricsRegistry();
+  ~MetricsRegistry() override;
+  MetricsRegistry(const MetricsRegistry&) = delete;
+  MetricsRegistry& operator=(const MetricsRegistry&) = delete;
+
   Counter& counter(std::string_view name, std::string_view help,
                    const MetricLabels& labels = {}) override;
   Gauge& gauge(std::string_view name, std::string_view help,
