@@ -226,7 +226,8 @@ Result<LoadedConfig> load_config_dir(const fs::path& dir) {
                            ": config directory does not exist (pass --config-dir DIR to use "
                            "another one)");
   }
-  if (ec) return Status::invalid(dir.string() + ": cannot access config directory: " + ec.message());
+  if (ec)
+    return Status::invalid(dir.string() + ": cannot access config directory: " + ec.message());
   if (!fs::is_directory(st)) {
     return Status::invalid(dir.string() +
                            ": not a directory (--config-dir takes the directory that holds "

@@ -36,7 +36,7 @@ struct HostConfig {
   std::size_t max_body_bytes = 0;
   std::chrono::milliseconds header_timeout{}, body_timeout{}, idle_timeout{}, shutdown_grace{};
   unsigned blocking_threads = 0;
-  bool metrics_public = false;    // false: /metrics answers only loopback peers
+  bool metrics_public = false;      // false: /metrics answers only loopback peers
   std::vector<std::string> admins;  // "0x" + 40 lower-case hex digits
   std::chrono::seconds clock_skew{};
 };

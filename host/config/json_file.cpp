@@ -15,10 +15,9 @@
 namespace formation::host {
 namespace {
 
-constexpr unsigned kParseFlags = rapidjson::kParseCommentsFlag |
-                                 rapidjson::kParseTrailingCommasFlag |
-                                 rapidjson::kParseValidateEncodingFlag |
-                                 rapidjson::kParseIterativeFlag;
+constexpr unsigned kParseFlags =
+    rapidjson::kParseCommentsFlag | rapidjson::kParseTrailingCommasFlag |
+    rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag;
 
 // "<source>:<line>:<column>: <message>" for a byte offset into `text`.
 std::string at(const std::string& source, std::string_view text, std::size_t offset,
@@ -114,9 +113,9 @@ Result<rapidjson::Document> parse_json(std::string_view text, const std::string&
   if (result.IsError()) {
     const std::size_t offset = skipped + result.Offset();
     if (too_deep) {
-      return Status::invalid(at(source, text, offset,
-                                "arrays and objects nest deeper than " +
-                                    std::to_string(kMaxJsonDepth) + " levels"));
+      return Status::invalid(
+          at(source, text, offset,
+             "arrays and objects nest deeper than " + std::to_string(kMaxJsonDepth) + " levels"));
     }
     return Status::invalid(at(source, text, offset, rapidjson::GetParseError_En(result.Code())));
   }
@@ -129,8 +128,8 @@ Result<rapidjson::Document> read_json_file(const std::filesystem::path& path) {
 
 Result<rapidjson::Document> read_json_file(const std::filesystem::path& path,
                                            const std::string& source) {
-  const std::string where =
-      source == path.string() ? source + ": cannot read" : source + ": cannot read " + path.string();
+  const std::string where = source == path.string() ? source + ": cannot read"
+                                                    : source + ": cannot read " + path.string();
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
   if (fd < 0) return Status::invalid(where + ": " + std::strerror(errno));
   struct Closer {

@@ -141,8 +141,8 @@ std::string describe(std::string_view keyword, const Value* schema, const Value*
     return "expected a string matching " + (p ? json_text(*p) : std::string("?")) + got(value);
   }
   if (keyword == "required") {
-    if (const Value* r = member(schema, "required"); r && r->IsArray() && value &&
-                                                     value->IsObject()) {
+    if (const Value* r = member(schema, "required");
+        r && r->IsArray() && value && value->IsObject()) {
       for (const auto& name : r->GetArray()) {
         if (name.IsString() && !value->HasMember(name)) {
           return "missing required key " + json_text(name);
@@ -167,11 +167,11 @@ std::string describe(std::string_view keyword, const Value* schema, const Value*
   }
   if (keyword == "items") {  // a tuple schema with "additionalItems": false
     const Value* items = member(schema, "items");
-    return "expected at most " +
-           std::to_string(items && items->IsArray() ? items->Size() : 0) + " items";
+    return "expected at most " + std::to_string(items && items->IsArray() ? items->Size() : 0) +
+           " items";
   }
-  if (keyword == "uniqueItems") return "duplicate item " + (value ? json_text(*value) : "") +
-                                       " (items must be unique)";
+  if (keyword == "uniqueItems")
+    return "duplicate item " + (value ? json_text(*value) : "") + " (items must be unique)";
   if (keyword == "dependencies") {
     const Value* deps = member(schema, "dependencies");
     if (deps && deps->IsObject() && value && value->IsObject()) {

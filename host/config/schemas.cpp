@@ -17,8 +17,7 @@ namespace {
 
 // The embedded schemas are part of the program; one that does not compile is a build
 // defect (the config tests catch it), so it stops the process with the reason.
-std::shared_ptr<const rapidjson::Document> compile_or_die(std::string_view text,
-                                                          const char* name) {
+std::shared_ptr<const rapidjson::Document> compile_or_die(std::string_view text, const char* name) {
   auto schema = compile_schema_text(text, name);
   if (!schema.is_ok()) {
     std::fprintf(stderr, "formationd: embedded schema is broken: %s\n",

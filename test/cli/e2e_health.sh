@@ -50,16 +50,16 @@ want_version=$("$formationd" --version | grep -m1 -oE '[0-9]+\.[0-9]+\.[0-9]+[^[
 
 json=$("$form" --api "$url" health --output json) || fail "form health --output json exited $?"
 echo "json: $json"
-# Top-level members; jq when installed, else the first occurrence (both come first).
+# A top-level member of the JSON answer, with jq or else python3.
 top() {
   if command -v jq >/dev/null; then
-    jq -er ".$1" <<<"$json" || fail "not JSON or no .$1: $json"
+    jq -er ".$1" <<<"$json"
   else
-    grep -m1 -oE "\"$1\" *: *\"[^\"]*\"" <<<"$json" | sed -E 's/.*: *"([^"]*)"/\1/'
+    python3 -c 'import json, sys; print(json.loads(sys.stdin.read())[sys.argv[1]])' "$1" <<<"$json"
   fi
 }
-status=$(top status)
-version=$(top version)
+status=$(top status) || fail "not JSON or no .status: $json"
+version=$(top version) || fail "no .version: $json"
 [[ $status == ok ]] || fail "status is '$status', want ok"
 [[ $version == "$want_version" ]] || fail "version is '$version', want '$want_version'"
 

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -77,7 +78,10 @@ class CannedServer {
     thread_.join();
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  std::string last_request() const { return last_request_; }
+  std::string last_request() const {
+    std::lock_guard lock(mutex_);
+    return last_request_;
+  }
 
  private:
   void serve() {
@@ -91,7 +95,10 @@ class CannedServer {
         if (n <= 0) break;
         request.append(buffer, static_cast<size_t>(n));
       }
-      last_request_ = request;
+      {
+        std::lock_guard lock(mutex_);
+        last_request_ = request;
+      }
       ::send(client, response_.data(), response_.size(), MSG_NOSIGNAL);
       ::close(client);
     }
@@ -102,6 +109,7 @@ class CannedServer {
   int port_ = 0;
   std::atomic<bool> stop_{false};
   std::thread thread_;
+  mutable std::mutex mutex_;
   std::string last_request_;
 };
 
@@ -239,8 +247,8 @@ TEST_F(FormCli, HealthTableIsAligned) {
   auto r = run_form({"--api", server.url(), "health"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.err, "");
-  const std::string expected_top = "status   ok\nversion  0.1.0\nuptime   1h 2m\napi      " +
-                                   server.url() + "\n\n";
+  const std::string expected_top =
+      "status   ok\nversion  0.1.0\nuptime   1h 2m\napi      " + server.url() + "\n\n";
   EXPECT_EQ(r.out.substr(0, expected_top.size()), expected_top) << r.out;
   EXPECT_NE(r.out.find("PLUGIN        INSTANCE  KIND       VERSION  HEALTH  DETAIL\n"
                        "example-echo  default   extension  0.1.0    ok\n"
@@ -269,9 +277,8 @@ TEST_F(FormCli, DegradedHealthIsShownThenExits1) {
 }
 
 TEST_F(FormCli, ApiErrorEnvelopeExits1WithCodeMessageRequestAndHint) {
-  CannedServer server(404,
-                      R"({"error":{"code":"not_found","message":"no route GET /v1/health",)"
-                      R"("request_id":"r-42"}})");
+  CannedServer server(404, R"({"error":{"code":"not_found","message":"no route GET /v1/health",)"
+                           R"("request_id":"r-42"}})");
   auto r = run_form({"--api", server.url(), "health"});
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.out, "");
@@ -335,8 +342,8 @@ TEST(FormRegistry, MultiWordCommandsAndGroups) {
   EXPECT_EQ(used, 2u);
   EXPECT_EQ(registry.match({"key"}).first, nullptr);
   EXPECT_EQ(registry.group("key").size(), 2u);
-  EXPECT_EQ(registry.names(), (std::vector<std::string>{"health", "key", "key generate",
-                                                        "key show"}));
+  EXPECT_EQ(registry.names(),
+            (std::vector<std::string>{"health", "key", "key generate", "key show"}));
 }
 
 TEST(FormSuggest, Closest) {

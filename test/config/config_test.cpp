@@ -68,7 +68,8 @@ TEST(LoadConfigDir, FullFormationJsonRoundTrips) {
     "tls": {"certificate": "tls/cert.pem", "private_key": ")" +
                                   (dir.path() / "tls/key.pem").string() + R"("},
     "data_dir": "state",
-    "plugin_dirs": ["my-plugins", ")" + elsewhere.path().string() + R"("],
+    "plugin_dirs": ["my-plugins", ")" +
+                                  elsewhere.path().string() + R"("],
     "log": {"level": "debug", "access_log": false},
     "http": {"io_threads": 8, "max_body_bytes": 2048, "header_timeout_ms": 500,
              "body_timeout_ms": 700, "idle_timeout_ms": 900, "shutdown_grace_ms": 0},

@@ -101,9 +101,9 @@ TEST_F(ValidateEcho, UnknownKey) {
   EXPECT_EQ(error(R"({"greeting": "hi", "nested": {"deep": 1}})"),
             "plugins.d/echo.json: /nested: unknown key \"deep\" (allowed: depth, inner)");
   const std::string root = error(R"({"greeting": "hi", "greting": 1})");
-  EXPECT_EQ(root.rfind("plugins.d/echo.json: /: unknown key \"greting\" (allowed: greeting, mode, ",
-                       0),
-            0u)
+  EXPECT_EQ(
+      root.rfind("plugins.d/echo.json: /: unknown key \"greting\" (allowed: greeting, mode, ", 0),
+      0u)
       << root;
 }
 
@@ -163,8 +163,7 @@ TEST(CompileSchemaText, AcceptsAGoodSchema) {
 TEST(CompileSchemaText, BrokenSchemasNameTheSource) {
   auto syntax = compile_schema_text("{\"type\": \"object\"", "echo schema");
   ASSERT_FALSE(syntax.is_ok());
-  EXPECT_EQ(syntax.status().message().rfind("echo schema:1:", 0), 0u)
-      << syntax.status().message();
+  EXPECT_EQ(syntax.status().message().rfind("echo schema:1:", 0), 0u) << syntax.status().message();
 
   auto type = compile_schema_text(R"({"properties": {"a": {"type": "strnig"}}})", "echo schema");
   ASSERT_FALSE(type.is_ok());
@@ -173,10 +172,10 @@ TEST(CompileSchemaText, BrokenSchemasNameTheSource) {
 
   auto regex = compile_schema_text(R"({"pattern": "^\\d+$"})", "echo schema");
   ASSERT_FALSE(regex.is_ok());
-  EXPECT_EQ(regex.status().message().rfind(
-                "echo schema: invalid JSON Schema: /pattern: pattern \"^\\\\d+$\" is not supported",
-                0),
-            0u)
+  EXPECT_EQ(
+      regex.status().message().rfind(
+          "echo schema: invalid JSON Schema: /pattern: pattern \"^\\\\d+$\" is not supported", 0),
+      0u)
       << regex.status().message();
 
   auto not_object = compile_schema_text(R"({"items": [1]})", "s");
@@ -241,9 +240,7 @@ TEST(Validate, TuplesDependenciesAndCombinators) {
     },
     "dependencies": {"tls_key": ["tls_cert"]}
   })");
-  auto message = [&](std::string_view text) {
-    return validate(json(text), schema, "f").message();
-  };
+  auto message = [&](std::string_view text) { return validate(json(text), schema, "f").message(); };
   EXPECT_EQ(message(R"({"pair": ["a", 1, 2]})"), "f: /pair/2: expected at most 2 items");
   EXPECT_EQ(message(R"({"pair": [1]})"), "f: /pair/0: expected type string, got integer");
   EXPECT_EQ(message(R"({"choice": true})"),
