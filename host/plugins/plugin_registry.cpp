@@ -24,11 +24,13 @@ Status check_parameters(const PreparedInstance& inst, rapidjson::Document& param
   wrapper_schema.AddMember("type", "object", a);
   wrapper_schema.AddMember("properties", properties, a);
 
-  apply_defaults(parameters, **schema, parameters.GetAllocator());
+  // Validate what the operator wrote, then fill in the defaults.
   rapidjson::Document file_view(rapidjson::kObjectType);
   file_view.AddMember("parameters", rapidjson::Value(parameters, file_view.GetAllocator()),
                       file_view.GetAllocator());
-  return validate(file_view, wrapper_schema, inst.file.string());
+  if (auto st = validate(file_view, wrapper_schema, inst.file.string()); !st.is_ok()) return st;
+  apply_defaults(parameters, **schema, parameters.GetAllocator());
+  return Status::ok();
 }
 
 }  // namespace

@@ -4,6 +4,9 @@
 
 #include <string>
 
+#include "config/json_file.hpp"
+#include "config/schema_check.hpp"
+#include "config/schemas.hpp"
 #include "temp_dir.hpp"
 
 namespace formation::host {
@@ -282,6 +285,32 @@ TEST(LoadConfigDir, PluginsDirThatIsAFile) {
   TempDir dir;
   dir.write("plugins.d", "");
   EXPECT_EQ(error_of(dir.path()), "plugins.d: not a directory");
+}
+
+}  // namespace
+}  // namespace formation::host
+
+namespace formation::host {
+namespace {
+
+// The config shipped in etc/formation/ must pass the same checks (its plugin_dirs point at
+// the installed layout, so only the schemas are applied here, not the directory checks).
+TEST(ShippedConfig, PassesTheSchemas) {
+  const fs::path etc = fs::path(FORMATION_SOURCE_DIR) / "etc/formation";
+  auto host = read_json_file(etc / "formation.json", "formation.json");
+  ASSERT_TRUE(host.is_ok()) << host.status().message();
+  EXPECT_TRUE(validate(*host, formation_schema(), "formation.json").is_ok());
+  std::size_t plugin_files = 0;
+  for (const auto& entry : fs::directory_iterator(etc / "plugins.d")) {
+    if (entry.path().extension() != ".json") continue;
+    const std::string source = "plugins.d/" + entry.path().filename().string();
+    auto doc = read_json_file(entry.path(), source);
+    ASSERT_TRUE(doc.is_ok()) << doc.status().message();
+    const Status s = validate(*doc, plugin_instance_schema(), source);
+    EXPECT_TRUE(s.is_ok()) << s.message();
+    ++plugin_files;
+  }
+  EXPECT_GT(plugin_files, 0u);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <spdlog/spdlog.h>
 
+#include "config/json_file.hpp"
 #include "conformance.hpp"
 #include "http/router.hpp"
 #include "plugins/plugin_registry.hpp"
@@ -64,12 +65,13 @@ int check(const std::filesystem::path& file, const std::string& parameters_text,
   catalog.searched = {file.parent_path()};
   catalog.plugins.emplace(d.name, *lib);
   LoadedConfig config;
-  auto params = std::make_shared<rapidjson::Document>();
-  params->Parse<rapidjson::kParseCommentsFlag>(parameters_text.c_str());
-  if (params->HasParseError() || !params->IsObject()) {
-    report.line(false, "parameters are a JSON object", "--parameters: not a JSON object");
+  auto parsed = parse_json(parameters_text, "--parameters");
+  if (!parsed.is_ok() || !parsed->IsObject()) {
+    report.line(false, "parameters are a JSON object",
+                parsed.is_ok() ? "--parameters: not a JSON object" : parsed.status().message());
     return 1;
   }
+  auto params = std::make_shared<rapidjson::Document>(std::move(parsed).value());
   config.plugins.push_back({"--parameters", d.name, "check", params});
   auto prepared = prepare_instances(config, catalog);
   report.line(prepared.is_ok(), "parameters pass the plugin's schema",
