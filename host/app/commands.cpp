@@ -1,12 +1,12 @@
 #include "app/commands.hpp"
 
-#include <csignal>
-#include <cstdio>
 #include <fmt/format.h>
-#include <iostream>
 #include <pthread.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
 
 #include "app/host.hpp"
 
@@ -114,8 +114,8 @@ int check_config(const CommandLine& cmd) {
   }
   std::cout << "configuration OK: " << cmd.config_dir.string() << ", " << prepared->size()
             << " plugin instance(s)";
-  for (const auto& inst : *prepared) std::cout << "\n  " << inst.plugin << "/" << inst.instance
-                                               << " (" << inst.file.string() << ")";
+  for (const auto& inst : *prepared)
+    std::cout << "\n  " << inst.plugin << "/" << inst.instance << " (" << inst.file.string() << ")";
   std::cout << std::endl;
   return 0;
 }

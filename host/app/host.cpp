@@ -9,13 +9,15 @@ Host::Host(const LoadedConfig& config)
       started_at_(std::chrono::steady_clock::now()),
       pool_(config.host.blocking_threads),
       timers_(pool_) {
-  runtime_ = std::make_unique<RuntimeServices>(RuntimeServices{
-      events_, timers_, pool_, metrics_,
-      [this](Route route, const std::string& owner) { return router_.add(std::move(route), owner); },
-      [this](PluginKind kind, std::string_view instance) -> Plugin* {
-        return registry_ ? registry_->find(kind, instance) : nullptr;
-      },
-      config_.data_dir});
+  runtime_ = std::make_unique<RuntimeServices>(
+      RuntimeServices{events_, timers_, pool_, metrics_,
+                      [this](Route route, const std::string& owner) {
+                        return router_.add(std::move(route), owner);
+                      },
+                      [this](PluginKind kind, std::string_view instance) -> Plugin* {
+                        return registry_ ? registry_->find(kind, instance) : nullptr;
+                      },
+                      config_.data_dir});
   registry_ = std::make_unique<PluginRegistry>(*runtime_);
   route_context_ = std::make_unique<HostRouteContext>(
       HostRouteContext{*registry_, metrics_, started_at_, config_.metrics_public});

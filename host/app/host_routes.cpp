@@ -22,8 +22,8 @@ double health_value(HealthState state) {
 }  // namespace
 
 std::string health_json(const HostRouteContext& context, bool* any_down) {
-  auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
-      std::chrono::steady_clock::now() - context.started_at);
+  auto uptime = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
+                                                                 context.started_at);
   HealthState overall = HealthState::ok;
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
@@ -38,8 +38,8 @@ std::string health_json(const HostRouteContext& context, bool* any_down) {
   w.StartArray();
   for (const auto& entry : context.registry.entries()) {
     const auto& d = *entry->prepared.library.descriptor;
-    auto health = entry->started ? entry->plugin->health()
-                                 : PluginHealth{HealthState::down, "not started"};
+    auto health =
+        entry->started ? entry->plugin->health() : PluginHealth{HealthState::down, "not started"};
     if (health.state > overall) overall = health.state;
     w.StartObject();
     w.Key("name");
@@ -92,8 +92,7 @@ Status add_host_routes(Router& router, const HostRouteContext& context) {
       const auto& d = *entry->prepared.library.descriptor;
       auto state = entry->started ? entry->plugin->health().state : HealthState::down;
       context.metrics
-          .gauge("formation_plugin_health",
-                 "Plugin health: 1 ok, 0.5 degraded, 0 down.",
+          .gauge("formation_plugin_health", "Plugin health: 1 ok, 0.5 degraded, 0 down.",
                  {{"plugin", d.name},
                   {"instance", entry->prepared.instance},
                   {"kind", std::string(to_string(d.kind))}})

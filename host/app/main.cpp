@@ -16,17 +16,17 @@ int main(int argc, char** argv) {
       "Runs the Formation host: loads the plugins enabled in CONFIG_DIR/plugins.d/ and serves\n"
       "the API (http://127.0.0.1:3004 by default). Stop it with SIGTERM or Ctrl-C; requests\n"
       "in flight finish first.\n\nOptions");
-  options.add_options()
-      ("config-dir", po::value<std::string>()->default_value(FORMATION_DEFAULT_CONFIG_DIR),
-       "directory holding formation.json and plugins.d/")
-      ("plugin-dir", po::value<std::vector<std::string>>(&plugin_dirs),
-       "extra directory to search for plugin libraries, before plugin_dirs (repeatable)")
-      ("check-config", "load and validate formation.json, plugins.d/ and every plugin, then exit "
-                       "(0 when all is well)")
-      ("list-plugins", "list installed plugins with name, kind, version and ABI, then exit")
-      ("list-routes", "start the plugins without listening, list every API route, then exit")
-      ("version", "print the version and plugin ABI, then exit")
-      ("help,h", "show this help");
+  options.add_options()("config-dir",
+                        po::value<std::string>()->default_value(FORMATION_DEFAULT_CONFIG_DIR),
+                        "directory holding formation.json and plugins.d/")(
+      "plugin-dir", po::value<std::vector<std::string>>(&plugin_dirs),
+      "extra directory to search for plugin libraries, before plugin_dirs (repeatable)")(
+      "check-config",
+      "load and validate formation.json, plugins.d/ and every plugin, then exit "
+      "(0 when all is well)")("list-plugins",
+                              "list installed plugins with name, kind, version and ABI, then exit")(
+      "list-routes", "start the plugins without listening, list every API route, then exit")(
+      "version", "print the version and plugin ABI, then exit")("help,h", "show this help");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, options), vm);

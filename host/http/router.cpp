@@ -21,7 +21,8 @@ bool is_name(std::string_view s) {
   if (s.empty()) return false;
   auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
   if (!alpha(s[0])) return false;
-  return std::all_of(s.begin(), s.end(), [&](char c) { return alpha(c) || (c >= '0' && c <= '9'); });
+  return std::all_of(s.begin(), s.end(),
+                     [&](char c) { return alpha(c) || (c >= '0' && c <= '9'); });
 }
 
 // RFC 3986 pchar without percent-escapes: what a literal pattern segment may contain.
@@ -82,7 +83,9 @@ struct Router::Entry {
 };
 
 Status Router::add(Route route, std::string owner) {
-  auto describe = [&] { return fmt::format("route {} {} of {}", route.method, route.pattern, owner); };
+  auto describe = [&] {
+    return fmt::format("route {} {} of {}", route.method, route.pattern, owner);
+  };
   if (std::find(std::begin(kMethods), std::end(kMethods), route.method) == std::end(kMethods)) {
     return Status::invalid(
         fmt::format("{}: method must be one of GET, POST, PUT, PATCH, DELETE", describe()));
@@ -131,8 +134,7 @@ Status Router::add(Route route, std::string owner) {
   for (const auto& other : entries_) {
     if (other->route.method == route.method && other->shape == entry->shape) {
       return Status::conflict(fmt::format("{} conflicts with {} {} of {}", describe(),
-                                          other->route.method, other->route.pattern,
-                                          other->owner));
+                                          other->route.method, other->route.pattern, other->owner));
     }
   }
   entry->route = std::move(route);

@@ -35,10 +35,10 @@ class Router {
  public:
   // The outcome of matching a method and path.
   struct Match {
-    std::shared_ptr<const Route> route;  // null when the request cannot be routed
-    std::string pattern = "unmatched";   // the route's pattern (the metrics label)
+    std::shared_ptr<const Route> route;              // null when the request cannot be routed
+    std::string pattern = "unmatched";               // the route's pattern (the metrics label)
     std::map<std::string, std::string> path_params;  // percent-decoded
-    std::optional<ApiError> error;       // 400 bad path, 404, 405 when route is null
+    std::optional<ApiError> error;                   // 400 bad path, 404, 405 when route is null
     std::vector<std::pair<std::string, std::string>> headers;  // "Allow" with a 405
   };
 

@@ -19,6 +19,9 @@
 #include <type_traits>
 #include <unordered_map>
 
+#include <fmt/format.h>
+#include <openssl/ssl.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -31,9 +34,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <fmt/format.h>
-#include <openssl/ssl.h>
-#include <spdlog/spdlog.h>
 
 #include "formation/abi.hpp"
 #include "http/request_parsing.hpp"
@@ -64,8 +64,8 @@ constexpr std::chrono::milliseconds kTlsShutdown{1000};
 bool valid_request_id(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
   });
 }
 
@@ -134,8 +134,8 @@ HttpResponse error_response(const ApiError& error, const std::string& request_id
 }
 
 HttpResponse internal_error(const std::string& request_id) {
-  return error_response(
-      {500, "internal", fmt::format("internal error, request id {}", request_id)}, request_id);
+  return error_response({500, "internal", fmt::format("internal error, request id {}", request_id)},
+                        request_id);
 }
 
 bool is_token(std::string_view s) {
@@ -233,7 +233,8 @@ class SessionBase {
 };
 
 struct ServerCore {
-  ServerCore(ServerOptions o, Router& r, BlockingPool& p, Metrics& m, std::shared_ptr<spdlog::logger> l)
+  ServerCore(ServerOptions o, Router& r, BlockingPool& p, Metrics& m,
+             std::shared_ptr<spdlog::logger> l)
       : options(std::move(o)), router(r), pool(p), metrics(m), log(std::move(l)) {
     if (!log) log = spdlog::default_logger();
   }
@@ -348,7 +349,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   auto executor() { return stream_.get_executor(); }
 
   void force_close() override {
-    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] { self->close_now(); });
+    asio::dispatch(stream_.get_executor(),
+                   [self = this->shared_from_this()] { self->close_now(); });
   }
 
  private:
@@ -359,12 +361,12 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     ++timer_generation_;
     timed_out_ = false;
     timer_.expires_at(deadline);
-    timer_.async_wait([weak = this->weak_from_this(), generation = timer_generation_](
-                          beast::error_code ec) {
-      if (ec) return;
-      auto self = weak.lock();
-      if (self && self->timer_generation_ == generation) self->on_deadline();
-    });
+    timer_.async_wait(
+        [weak = this->weak_from_this(), generation = timer_generation_](beast::error_code ec) {
+          if (ec) return;
+          auto self = weak.lock();
+          if (self && self->timer_generation_ == generation) self->on_deadline();
+        });
   }
   void disarm() {
     ++timer_generation_;
@@ -458,12 +460,11 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     if (request_id_.empty()) request_id_ = generate_request_id();
     if (timed_out_) {
       bool in_body = state_ == State::body;
-      return send_error(ApiError{
-          408, "request_timeout",
-          fmt::format("the request {} not arrive within {} ms",
-                      in_body ? "body did" : "headers did",
-                      in_body ? server_.options.body_timeout.count()
-                              : server_.options.header_timeout.count())});
+      return send_error(ApiError{408, "request_timeout",
+                                 fmt::format("the request {} not arrive within {} ms",
+                                             in_body ? "body did" : "headers did",
+                                             in_body ? server_.options.body_timeout.count()
+                                                     : server_.options.header_timeout.count())});
     }
     if (auto error =
             parse_error(ec, server_.options.max_header_bytes, server_.options.max_body_bytes)) {
@@ -519,18 +520,17 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     const bool keep = keep_alive_ && !stopping_;
     response_.emplace(to_beast_response(std::move(res), version_, keep, request_id_, head_));
     arm(Clock::now() + server_.options.body_timeout);
-    http::async_write(stream_, *response_,
-                      [self = this->shared_from_this(), status, keep](beast::error_code ec,
-                                                                       std::size_t bytes) {
-                        self->disarm();
-                        self->response_.reset();
-                        self->finish(status, ec ? 0 : bytes);
-                        if (ec || self->state_ == State::closed) return self->close_now();
-                        if (!keep || self->stopping_) return self->close_gracefully();
-                        const auto now = Clock::now();
-                        self->await_request(now + self->server_.options.idle_timeout,
-                                            std::nullopt);
-                      });
+    http::async_write(
+        stream_, *response_,
+        [self = this->shared_from_this(), status, keep](beast::error_code ec, std::size_t bytes) {
+          self->disarm();
+          self->response_.reset();
+          self->finish(status, ec ? 0 : bytes);
+          if (ec || self->state_ == State::closed) return self->close_now();
+          if (!keep || self->stopping_) return self->close_gracefully();
+          const auto now = Clock::now();
+          self->await_request(now + self->server_.options.idle_timeout, std::nullopt);
+        });
   }
 
   void finish(int status, std::size_t bytes) {
@@ -600,9 +600,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 // ---------------------------------------------------------------------------------------
 
 void ServerCore::record(std::string_view request_id, std::string_view remote,
-                              std::string_view method, std::string_view target,
-                              std::string_view route, int status, std::size_t bytes,
-                              Clock::duration elapsed) {
+                        std::string_view method, std::string_view target, std::string_view route,
+                        int status, std::size_t bytes, Clock::duration elapsed) {
   const double seconds = std::chrono::duration<double>(elapsed).count();
   const std::string m = method_label(method == "-" ? std::string_view{} : method);
   metrics
@@ -690,7 +689,8 @@ Status http_detail::ServerCore::listen() {
   auto fail = [&](std::string_view what) {
     beast::error_code ignored;
     acceptor->close(ignored);
-    return Status::unavailable(fmt::format("cannot listen on {}: {}: {}", where, what, ec.message()));
+    return Status::unavailable(
+        fmt::format("cannot listen on {}: {}: {}", where, what, ec.message()));
   };
   acceptor->open(endpoint.protocol(), ec);
   if (ec) return fail("open");
@@ -734,8 +734,8 @@ void http_detail::ServerCore::on_accept(beast::error_code ec, tcp::socket socket
   do_accept();
 }
 
-HttpServer::HttpServer(ServerOptions options, Router& router, BlockingPool& pool,
-                       Metrics& metrics, std::shared_ptr<spdlog::logger> log)
+HttpServer::HttpServer(ServerOptions options, Router& router, BlockingPool& pool, Metrics& metrics,
+                       std::shared_ptr<spdlog::logger> log)
     : impl_(std::make_unique<Impl>(std::move(options), router, pool, metrics, std::move(log))) {}
 
 HttpServer::~HttpServer() { shutdown(std::chrono::milliseconds(0)); }
@@ -836,20 +836,18 @@ ParsedRequestOutcome parse_request_for_fuzzing(std::string_view bytes, std::size
   Parser parser;
   configure(parser, max_header, max_body);
   beast::flat_buffer buffer;
-  buffer.commit(asio::buffer_copy(buffer.prepare(bytes.size()),
-                                  asio::buffer(bytes.data(), bytes.size())));
+  buffer.commit(
+      asio::buffer_copy(buffer.prepare(bytes.size()), asio::buffer(bytes.data(), bytes.size())));
   beast::error_code ec;
-  while (!parser.is_done()) {
+  // Feed what there is; stop when the parser is done, fails, or wants bytes we lack (the
+  // server would wait for them and then time out).
+  while (!parser.is_done() && buffer.size() > 0) {
     const std::size_t used = parser.put(buffer.data(), ec);
     buffer.consume(used);
-    if (ec == http::error::need_more) {
-      if (used == 0 || buffer.size() == 0) break;  // the server would wait for more bytes
-      ec = {};
-      continue;
-    }
-    if (ec) break;
+    if (ec == http::error::need_more) ec = {};
+    if (ec || used == 0) break;
   }
-  if (ec && ec != http::error::need_more) {
+  if (ec) {
     if (auto error = parse_error(ec, max_header, max_body)) out.status = error->http_status;
     return out;
   }

@@ -1,7 +1,7 @@
 #include "plugins/plugin_catalog.hpp"
 
-#include <algorithm>
 #include <fmt/format.h>
+#include <algorithm>
 #include <set>
 
 namespace formation::host {
@@ -42,15 +42,14 @@ PluginCatalog discover_plugins(const std::vector<std::filesystem::path>& dirs) {
       }
       std::string name = lib->descriptor->name;
       if (duplicated.contains(name)) {
-        catalog.problems.push_back(
-            fmt::format("{}: plugin name '{}' is declared by more than one library", file.string(),
-                        name));
+        catalog.problems.push_back(fmt::format(
+            "{}: plugin name '{}' is declared by more than one library", file.string(), name));
         continue;
       }
       if (auto* first = catalog.find(name)) {
-        catalog.problems.push_back(fmt::format(
-            "{}: plugin name '{}' is already declared by {}; neither is loaded", file.string(),
-            name, first->file.string()));
+        catalog.problems.push_back(
+            fmt::format("{}: plugin name '{}' is already declared by {}; neither is loaded",
+                        file.string(), name, first->file.string()));
         catalog.plugins.erase(name);
         duplicated.insert(name);
         continue;

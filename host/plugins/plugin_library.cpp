@@ -1,8 +1,8 @@
 #include "plugins/plugin_library.hpp"
 
+#include <fmt/format.h>
 #include <boost/dll/shared_library.hpp>
 #include <exception>
-#include <fmt/format.h>
 #include <regex>
 
 #include "config/schema_check.hpp"
@@ -36,8 +36,8 @@ Result<PluginLibrary> load_plugin_library(const std::filesystem::path& file) {
     auto& entry = lib->get_alias<PluginEntryPoint>(kEntryPoint);
     descriptor = entry();
   } catch (const std::exception& e) {
-    return Status::invalid(fmt::format("{}: entry point '{}' threw: {}", file.string(), kEntryPoint,
-                                       e.what()));
+    return Status::invalid(
+        fmt::format("{}: entry point '{}' threw: {}", file.string(), kEntryPoint, e.what()));
   }
   if (descriptor == nullptr) {
     return Status::invalid(

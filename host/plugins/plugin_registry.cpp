@@ -1,8 +1,8 @@
 #include "plugins/plugin_registry.hpp"
 
-#include <exception>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <exception>
 
 #include "config/schema_check.hpp"
 
@@ -43,7 +43,8 @@ Result<std::vector<PreparedInstance>> prepare_instances(const LoadedConfig& conf
     const auto* lib = catalog.find(pc.plugin);
     if (lib == nullptr) {
       std::string searched;
-      for (const auto& d : catalog.searched) searched += (searched.empty() ? "" : ", ") + d.string();
+      for (const auto& d : catalog.searched)
+        searched += (searched.empty() ? "" : ", ") + d.string();
       problems.push_back(fmt::format(
           "{}: plugin '{}' is not installed (installed: {}; searched: {}){}", pc.file.string(),
           pc.plugin, catalog.names(), searched.empty() ? "(nothing)" : searched,
@@ -85,9 +86,9 @@ Result<std::vector<size_t>> start_order(const std::vector<PreparedInstance>& ins
         }
       }
       if (!found) {
-        return Status::invalid(fmt::format(
-            "{}: plugin '{}' needs a {} plugin, and none is configured in plugins.d/",
-            instances[i].file.string(), instances[i].plugin, to_string(kind)));
+        return Status::invalid(
+            fmt::format("{}: plugin '{}' needs a {} plugin, and none is configured in plugins.d/",
+                        instances[i].file.string(), instances[i].plugin, to_string(kind)));
       }
     }
   }
@@ -141,8 +142,8 @@ Status PluginRegistry::create_and_start(std::vector<PreparedInstance> instances)
     if (!created.is_ok() || !created.value()) {
       auto why = created.is_ok() ? std::string("returned no object") : created.status().to_string();
       stop_all();
-      return Status::invalid(fmt::format("{}: plugin '{}' could not be created: {}",
-                                         p.file.string(), p.plugin, why));
+      return Status::invalid(
+          fmt::format("{}: plugin '{}' could not be created: {}", p.file.string(), p.plugin, why));
     }
     entry->plugin = std::move(created).value();
     entries_.push_back(std::move(entry));

@@ -1,7 +1,7 @@
 #include "runtime/event_bus.hpp"
 
-#include <exception>
 #include <spdlog/spdlog.h>
+#include <exception>
 
 namespace formation::host {
 

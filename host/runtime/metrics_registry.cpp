@@ -1,25 +1,28 @@
 #include "runtime/metrics_registry.hpp"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <fmt/format.h>
 
 namespace formation::host {
 namespace {
 
-const std::vector<double> kDefaultBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                             0.05,   0.1,   0.25,   0.5,   1,     2.5,
-                                             5,      10};
+const std::vector<double> kDefaultBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                             0.1,    0.25,  0.5,    1,     2.5,  5,     10};
 
 std::string escape_label_value(std::string_view v) {
   std::string out;
   out.reserve(v.size());
   for (char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -57,7 +60,8 @@ void atomic_add(std::atomic<double>& target, double amount) {
 }  // namespace
 
 struct MetricsRegistry::Series final : Counter, Gauge, Histogram {
-  explicit Series(std::vector<double> b) : bucket_bounds(std::move(b)), bucket_counts(bucket_bounds.size()) {}
+  explicit Series(std::vector<double> b)
+      : bucket_bounds(std::move(b)), bucket_counts(bucket_bounds.size()) {}
 
   void inc(double amount) override {
     if (amount > 0) atomic_add(value_, amount);  // counters only go up
@@ -92,7 +96,8 @@ MetricsRegistry::Series& MetricsRegistry::find_or_add(std::string_view name, std
   auto it = families_.find(name);
   if (it == families_.end()) {
     if (type == Type::histogram && buckets.empty()) buckets = kDefaultBuckets;
-    it = families_.emplace(std::string(name), Family{type, std::string(help), std::move(buckets), {}})
+    it = families_
+             .emplace(std::string(name), Family{type, std::string(help), std::move(buckets), {}})
              .first;
   } else if (it->second.type != type) {
     detached_.push_back(std::make_unique<Series>(std::vector<double>{}));
@@ -140,7 +145,8 @@ std::string MetricsRegistry::render_prometheus() const {
         out += name + "_bucket" + with_le(labels, format_value(series->bucket_bounds[i])) + " " +
                std::to_string(series->bucket_counts[i]) + "\n";
       }
-      out += name + "_bucket" + with_le(labels, "+Inf") + " " + std::to_string(series->count) + "\n";
+      out +=
+          name + "_bucket" + with_le(labels, "+Inf") + " " + std::to_string(series->count) + "\n";
       out += name + "_sum" + labels + " " + format_value(series->sum) + "\n";
       out += name + "_count" + labels + " " + std::to_string(series->count) + "\n";
     }

@@ -1,10 +1,10 @@
 // example-echo: the smallest useful plugin, and the template for third parties.
 // It adds GET /v1/echo, which answers the `message` query parameter with the configured
 // greeting, and counts its calls in a metric. Copy this folder to start a plugin.
-#include <formation/kinds/extension.hpp>
-#include <formation/plugin.hpp>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <formation/kinds/extension.hpp>
+#include <formation/plugin.hpp>
 
 #include <cctype>
 #include <memory>
@@ -34,7 +34,8 @@ std::string decode_component(std::string_view in) {
   for (size_t i = 0; i < in.size(); ++i) {
     if (in[i] == '+') {
       out += ' ';
-    } else if (in[i] == '%' && i + 2 < in.size() && std::isxdigit(static_cast<unsigned char>(in[i + 1])) &&
+    } else if (in[i] == '%' && i + 2 < in.size() &&
+               std::isxdigit(static_cast<unsigned char>(in[i + 1])) &&
                std::isxdigit(static_cast<unsigned char>(in[i + 2]))) {
       out += static_cast<char>(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16));
       i += 2;

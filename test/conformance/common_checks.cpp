@@ -16,9 +16,9 @@ bool semantic_version(const char* v) {
 
 std::vector<CheckResult> common_checks(Subject& s) {
   std::vector<CheckResult> out;
-  out.push_back({"descriptor declares a semantic version", semantic_version(s.descriptor.version),
-                 std::string("version '") + (s.descriptor.version ? s.descriptor.version : "") +
-                     "'"});
+  out.push_back(
+      {"descriptor declares a semantic version", semantic_version(s.descriptor.version),
+       std::string("version '") + (s.descriptor.version ? s.descriptor.version : "") + "'"});
   out.push_back({"descriptor has a one-line description",
                  s.descriptor.description != nullptr && *s.descriptor.description != '\0' &&
                      std::string_view(s.descriptor.description).find('\n') == std::string::npos,

@@ -95,7 +95,8 @@ TEST(Daemon, CheckConfigReportsUnknownPlugin) {
 
 TEST(Daemon, CheckConfigReportsParametersFailingThePluginSchema) {
   TempConfig config({kPlugins});
-  config.add_plugin_file("echo.json", R"({"plugin": "example-echo", "parameters": {"greeting": 5}})");
+  config.add_plugin_file("echo.json",
+                         R"({"plugin": "example-echo", "parameters": {"greeting": 5}})");
   auto r = run_formationd({"--config-dir", config.dir().string(), "--check-config"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("plugins.d/echo.json: /parameters/greeting"), std::string::npos) << r.err;
@@ -179,8 +180,8 @@ TEST(Daemon, SigtermLetsTheRequestInFlightFinish) {
   DaemonProcess daemon(config.dir());
   ASSERT_TRUE(daemon.started()) << daemon.startup_output();
 
-  auto in_flight = std::async(std::launch::async,
-                              [&] { return curl(daemon.url() + "/v1/test/sleep?ms=1500"); });
+  auto in_flight =
+      std::async(std::launch::async, [&] { return curl(daemon.url() + "/v1/test/sleep?ms=1500"); });
   // Give curl time to connect and send; the handler then sleeps 1.5 s.
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   daemon.signal(SIGTERM);

@@ -18,15 +18,14 @@ const formation::host::Router& router() {
       if (req.path_param("id") == "missing") return Status::not_found("no such thing");
       return HttpResponse::json(200, std::string(req.path_param("id")) + req.body + req.query);
     };
-    (void)out->add(Route{"GET", "/v1/health", echo, RouteAccess::anonymous,
-                         RouteExecution::io_thread},
-                   "host");
+    (void)out->add(
+        Route{"GET", "/v1/health", echo, RouteAccess::anonymous, RouteExecution::io_thread},
+        "host");
     (void)out->add(Route{"POST", "/v1/instances/{id}/start", echo, RouteAccess::anonymous,
                          RouteExecution::io_thread},
                    "host");
     (void)out->add(Route{"GET", "/v1/instances/{id}", echo}, "host");  // signed: 401
-    (void)out->add(Route{"DELETE", "/v1/instances/{id}", echo, RouteAccess::anonymous},
-                   "host");
+    (void)out->add(Route{"DELETE", "/v1/instances/{id}", echo, RouteAccess::anonymous}, "host");
     out->freeze();
     return out;
   }();

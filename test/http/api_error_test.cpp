@@ -27,7 +27,8 @@ TEST(ApiError, FromStatusUsesTheCodeName) {
 }
 
 TEST(ApiError, EnvelopeIsValidJsonWithEscaping) {
-  const std::string message = "quote \" backslash \\ newline \n nul-free \x01 bad utf8 \xff\xfe end";
+  const std::string message =
+      "quote \" backslash \\ newline \n nul-free \x01 bad utf8 \xff\xfe end";
   auto json = error_envelope_json({400, "invalid", message}, "req-1");
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseValidateEncodingFlag>(json.c_str(), json.size());
@@ -60,19 +61,17 @@ TEST(ParseRequestForFuzzing, ClassifiesRequests) {
   EXPECT_EQ(parse_request_for_fuzzing("GET /v1/echo/%zz HTTP/1.1\r\n\r\n", 100, router).status,
             400);
   EXPECT_EQ(parse_request_for_fuzzing("BLAH\r\n\r\n", 100, router).status, 400);
-  EXPECT_EQ(
-      parse_request_for_fuzzing("POST /v1/echo/a HTTP/1.1\r\nContent-Length: 101\r\n\r\n", 100,
-                                router)
-          .status,
-      413);
+  EXPECT_EQ(parse_request_for_fuzzing("POST /v1/echo/a HTTP/1.1\r\nContent-Length: 101\r\n\r\n",
+                                      100, router)
+                .status,
+            413);
   auto partial = parse_request_for_fuzzing("GET /v1/echo/hi HTTP/1.1\r\nHo", 100, router);
   EXPECT_FALSE(partial.complete);
   EXPECT_EQ(partial.status, 0);
-  EXPECT_EQ(
-      parse_request_for_fuzzing("GET / HTTP/1.1\r\nX: " + std::string(200, 'a') + "\r\n\r\n", 100,
-                                router, 64)
-          .status,
-      431);
+  EXPECT_EQ(parse_request_for_fuzzing("GET / HTTP/1.1\r\nX: " + std::string(200, 'a') + "\r\n\r\n",
+                                      100, router, 64)
+                .status,
+            431);
 }
 
 }  // namespace

@@ -6,7 +6,8 @@ namespace formation::host {
 namespace {
 
 RouteHandler ok_handler(std::string body = "{}") {
-  return [body](const HttpRequest&) -> Result<HttpResponse> { return HttpResponse::json(200, body); };
+  return
+      [body](const HttpRequest&) -> Result<HttpResponse> { return HttpResponse::json(200, body); };
 }
 
 Route route(std::string method, std::string pattern, RouteAccess access = RouteAccess::anonymous) {

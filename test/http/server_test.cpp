@@ -7,12 +7,12 @@
 
 #include <algorithm>
 #include <atomic>
-#include <map>
-#include <mutex>
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -67,7 +67,9 @@ class RecordingMetrics final : public Metrics {
                        std::vector<double>) override {
     return series(name, labels);
   }
-  double value(std::string_view name, const MetricLabels& labels) { return series(name, labels).value(); }
+  double value(std::string_view name, const MetricLabels& labels) {
+    return series(name, labels).value();
+  }
 
  private:
   Series& series(std::string_view name, MetricLabels labels) {
@@ -104,8 +106,7 @@ class HttpServerTest : public ::testing::Test {
                 return HttpResponse::text(200, r.body);
               },
               RouteAccess::anonymous});
-    add(Route{"GET", "/v1/me",
-              [](const HttpRequest& r) -> Result<HttpResponse> {
+    add(Route{"GET", "/v1/me", [](const HttpRequest& r) -> Result<HttpResponse> {
                 return HttpResponse::text(200, r.caller.value_or("nobody"));
               }});
     add(Route{"PUT", "/v1/things/{id}",
@@ -174,8 +175,8 @@ TEST_F(HttpServerTest, AnonymousRouteAnswersJsonWithStandardHeaders) {
 
 TEST_F(HttpServerTest, RequestFieldsReachTheHandler) {
   start();
-  auto res = http_request(port_, "GET", "/v1/echo/h%C3%A9llo?limit=5&x=%20", {},
-                          {{"X-Custom", "abc"}});
+  auto res =
+      http_request(port_, "GET", "/v1/echo/h%C3%A9llo?limit=5&x=%20", {}, {{"X-Custom", "abc"}});
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
   EXPECT_EQ(res->body, "h\xC3\xA9llo|limit=5&x=%20|127.0.0.1|abc");
@@ -204,8 +205,8 @@ TEST_F(HttpServerTest, ValidIncomingRequestIdIsKeptInvalidOneReplaced) {
   auto replaced = http_request(port_, "GET", "/v1/health", {}, {{"X-Request-Id", "bad id!"}});
   ASSERT_TRUE(replaced);
   EXPECT_EQ(replaced->header("x-request-id").size(), 16u);
-  auto too_long = http_request(port_, "GET", "/v1/health", {},
-                               {{"X-Request-Id", std::string(65, 'a')}});
+  auto too_long =
+      http_request(port_, "GET", "/v1/health", {}, {{"X-Request-Id", std::string(65, 'a')}});
   ASSERT_TRUE(too_long);
   EXPECT_EQ(too_long->header("x-request-id").size(), 16u);
 }
@@ -472,8 +473,7 @@ TEST_F(HttpServerTest, AccessLogLineCarriesRequestId) {
   while (logged().find("log-me-42") == std::string::npos && Clock::now() < deadline) {
     std::this_thread::sleep_for(10ms);
   }
-  EXPECT_NE(logged().find("info log-me-42 127.0.0.1 GET /v1/health?x=1 200 "),
-            std::string::npos)
+  EXPECT_NE(logged().find("info log-me-42 127.0.0.1 GET /v1/health?x=1 200 "), std::string::npos)
       << logged();
 }
 

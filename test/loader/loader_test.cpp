@@ -40,8 +40,9 @@ TEST(PluginLibrary, RefusesLibraryWithoutEntryPoint) {
   auto lib = load_plugin_library(file);
   ASSERT_FALSE(lib.is_ok());
   EXPECT_EQ(lib.status().message(),
-            file.string() + ": no entry point 'formation_plugin_v1': not a Formation plugin "
-                            "(export it with FORMATION_PLUGIN(...))");
+            file.string() +
+                ": no entry point 'formation_plugin_v1': not a Formation plugin "
+                "(export it with FORMATION_PLUGIN(...))");
 }
 
 TEST(PluginLibrary, RefusesFileThatIsNotALibrary) {

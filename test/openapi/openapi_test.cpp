@@ -30,8 +30,8 @@ RouteSet routes_in_spec() {
 
 RouteSet routes_in_router() {
   TempConfig config({PLUGIN_BUILD_DIR});
-  for (const auto& f : std::filesystem::directory_iterator(std::string(SOURCE_DIR) +
-                                                           "/etc/formation/plugins.d")) {
+  for (const auto& f :
+       std::filesystem::directory_iterator(std::string(SOURCE_DIR) + "/etc/formation/plugins.d")) {
     std::filesystem::copy_file(f.path(), config.dir() / "plugins.d" / f.path().filename());
   }
   auto result = run_formationd({"--config-dir", config.dir().string(), "--list-routes"});
@@ -58,10 +58,11 @@ TEST(OpenApi, SpecAndRouterListTheSameRoutes) {
                       std::inserter(missing_from_spec, missing_from_spec.end()));
   std::set_difference(spec.begin(), spec.end(), router.begin(), router.end(),
                       std::inserter(missing_from_router, missing_from_router.end()));
-  EXPECT_TRUE(missing_from_spec.empty())
-      << "routes served but not in schemas/openapi.yaml:\n" << describe(missing_from_spec);
+  EXPECT_TRUE(missing_from_spec.empty()) << "routes served but not in schemas/openapi.yaml:\n"
+                                         << describe(missing_from_spec);
   EXPECT_TRUE(missing_from_router.empty())
-      << "routes in schemas/openapi.yaml that nothing serves:\n" << describe(missing_from_router);
+      << "routes in schemas/openapi.yaml that nothing serves:\n"
+      << describe(missing_from_router);
 }
 
 }  // namespace

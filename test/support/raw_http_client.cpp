@@ -26,7 +26,8 @@ std::string lower(std::string_view s) {
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -189,8 +190,8 @@ std::optional<RawResponse> RawConnection::read_response(std::chrono::millisecond
   std::string pending = buffer_.substr(header_end + 4);
   buffer_.swap(pending);  // buffer_ now holds what follows the headers
 
-  const bool no_body = head_request || res.status / 100 == 1 || res.status == 204 ||
-                       res.status == 304;
+  const bool no_body =
+      head_request || res.status / 100 == 1 || res.status == 204 || res.status == 304;
   if (no_body) return res;
   if (lower(res.header("transfer-encoding")).find("chunked") != std::string::npos) {
     size_t pos = 0;
@@ -258,10 +259,10 @@ std::string make_request(std::string_view method, std::string_view target, std::
   return out;
 }
 
-std::optional<RawResponse> http_request(std::uint16_t port, std::string_view method,
-                                        std::string_view target, std::string_view body,
-                                        const std::vector<std::pair<std::string, std::string>>& headers,
-                                        std::chrono::milliseconds timeout) {
+std::optional<RawResponse> http_request(
+    std::uint16_t port, std::string_view method, std::string_view target, std::string_view body,
+    const std::vector<std::pair<std::string, std::string>>& headers,
+    std::chrono::milliseconds timeout) {
   auto c = RawConnection::connect("127.0.0.1", port, timeout);
   if (!c.connected()) return std::nullopt;
   if (!c.send(make_request(method, target, body, headers))) return std::nullopt;

@@ -80,7 +80,8 @@ std::string make_request(std::string_view method, std::string_view target,
 // One request on a fresh connection to 127.0.0.1:port.
 std::optional<RawResponse> http_request(
     std::uint16_t port, std::string_view method, std::string_view target,
-    std::string_view body = {}, const std::vector<std::pair<std::string, std::string>>& headers = {},
+    std::string_view body = {},
+    const std::vector<std::pair<std::string, std::string>>& headers = {},
     std::chrono::milliseconds timeout = 5s);
 
 }  // namespace formation::test

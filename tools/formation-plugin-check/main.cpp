@@ -1,12 +1,12 @@
 // formation-plugin-check PLUGIN.so — tells a plugin author whether their library loads,
 // what it declares, whether it starts with the given parameters, and runs the
 // conformance suite of its kind. Exit 0 when everything passed.
-#include <boost/program_options.hpp>
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <boost/program_options.hpp>
 #include <fstream>
 #include <iostream>
 #include <sstream>
-#include <spdlog/spdlog.h>
 
 #include "config/json_file.hpp"
 #include "conformance.hpp"
@@ -27,8 +27,8 @@ struct Report {
   int failures = 0;
   void line(bool passed, const std::string& what, const std::string& detail = {}) {
     if (!passed) ++failures;
-    std::cout << (passed ? "PASS " : "FAIL ") << what << (detail.empty() ? "" : "  (" + detail + ")")
-              << "\n";
+    std::cout << (passed ? "PASS " : "FAIL ") << what
+              << (detail.empty() ? "" : "  (" + detail + ")") << "\n";
   }
 };
 
@@ -42,18 +42,18 @@ std::string read_parameters(const std::string& arg) {
   return text.str();
 }
 
-int check(const std::filesystem::path& file, const std::string& parameters_text,
-          bool instantiate) {
+int check(const std::filesystem::path& file, const std::string& parameters_text, bool instantiate) {
   Report report;
   auto lib = load_plugin_library(file);
-  report.line(lib.is_ok(), "loads as a Formation plugin (ABI " +
-                               std::to_string(FORMATION_PLUGIN_ABI) + ")",
+  report.line(lib.is_ok(),
+              "loads as a Formation plugin (ABI " + std::to_string(FORMATION_PLUGIN_ABI) + ")",
               lib.is_ok() ? "" : lib.status().message());
   if (!lib.is_ok()) return 1;
   const auto& d = *lib->descriptor;
-  std::cout << fmt::format("  name         {}\n  kind         {}\n  version      {}\n"
-                           "  abi          {}\n  description  {}\n  depends on   ",
-                           d.name, to_string(d.kind), d.version, d.abi, d.description);
+  std::cout << fmt::format(
+      "  name         {}\n  kind         {}\n  version      {}\n"
+      "  abi          {}\n  description  {}\n  depends on   ",
+      d.name, to_string(d.kind), d.version, d.abi, d.description);
   if (d.depends_on.empty()) std::cout << "(nothing)";
   for (auto k : d.depends_on) std::cout << to_string(k) << " ";
   std::cout << "\n  parameters   "
@@ -83,8 +83,8 @@ int check(const std::filesystem::path& file, const std::string& parameters_text,
     return report.failures == 0 ? 0 : 1;
   }
 
-  auto data_dir = std::filesystem::temp_directory_path() /
-                  fmt::format("formation-plugin-check-{}", ::getpid());
+  auto data_dir =
+      std::filesystem::temp_directory_path() / fmt::format("formation-plugin-check-{}", ::getpid());
   MetricsRegistry metrics;
   ThreadPool pool(2);
   InProcessEventBus events;
@@ -92,7 +92,10 @@ int check(const std::filesystem::path& file, const std::string& parameters_text,
   Router router;
   std::vector<Route> routes;
   PluginRegistry* registry_ptr = nullptr;
-  RuntimeServices runtime{events,  timers, pool, metrics,
+  RuntimeServices runtime{events,
+                          timers,
+                          pool,
+                          metrics,
                           [&](Route r, const std::string& owner) {
                             auto copy = r;
                             auto st = router.add(std::move(r), owner);
@@ -111,7 +114,8 @@ int check(const std::filesystem::path& file, const std::string& parameters_text,
     if (started.is_ok()) {
       auto& plugin = *registry.entries().front()->plugin;
       conformance::Subject subject{plugin, d, routes};
-      for (const auto& c : conformance::common_checks(subject)) report.line(c.passed, c.name, c.detail);
+      for (const auto& c : conformance::common_checks(subject))
+        report.line(c.passed, c.name, c.detail);
       if (auto suite = conformance::suite_for(d.kind)) {
         std::cout << "conformance suite: " << to_string(d.kind) << "\n";
         for (const auto& c : suite(subject)) report.line(c.passed, c.name, c.detail);
@@ -142,11 +146,10 @@ int main(int argc, char** argv) {
       "suite of its kind. Exit status: 0 all passed, 1 a check failed, 2 usage error.\n\n"
       "Options");
   std::string parameters;
-  options.add_options()
-      ("parameters", po::value<std::string>(&parameters),
-       "the plugin's \"parameters\" object: JSON text or a file (default {})")
-      ("no-start", "only load and validate; do not create or start the plugin")
-      ("help,h", "show this help");
+  options.add_options()("parameters", po::value<std::string>(&parameters),
+                        "the plugin's \"parameters\" object: JSON text or a file (default {})")(
+      "no-start", "only load and validate; do not create or start the plugin")("help,h",
+                                                                               "show this help");
   po::options_description hidden;
   hidden.add_options()("plugin", po::value<std::string>());
   po::positional_options_description positional;

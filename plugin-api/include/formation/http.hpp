@@ -17,10 +17,10 @@
 namespace formation {
 
 struct FORMATION_API HttpRequest {
-  std::string method;  // upper case: GET, POST, ...
-  std::string target;  // exactly as sent: path and query
-  std::string path;    // target without the query
-  std::string query;   // after '?', undecoded; empty when absent
+  std::string method;                              // upper case: GET, POST, ...
+  std::string target;                              // exactly as sent: path and query
+  std::string path;                                // target without the query
+  std::string query;                               // after '?', undecoded; empty when absent
   std::map<std::string, std::string> headers;      // names lower-cased
   std::map<std::string, std::string> path_params;  // {id} in the route pattern -> value
   std::string body;

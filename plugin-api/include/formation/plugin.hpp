@@ -141,11 +141,11 @@ using PluginFactory = Result<std::unique_ptr<Plugin>> (*)(HostServices& host);
 // it from a plugin built against any release.
 struct FORMATION_API PluginDescriptor {
   int abi = FORMATION_PLUGIN_ABI;
-  const char* name = "";               // "vmm-libvirt": kind-backend, lower case
+  const char* name = "";  // "vmm-libvirt": kind-backend, lower case
   PluginKind kind = PluginKind::extension;
-  const char* version = "0.0.0";       // the plugin's semantic version
-  const char* description = "";        // one line, for --list-plugins
-  const char* parameters_schema = "";  // JSON Schema (draft-04) of "parameters"
+  const char* version = "0.0.0";           // the plugin's semantic version
+  const char* description = "";            // one line, for --list-plugins
+  const char* parameters_schema = "";      // JSON Schema (draft-04) of "parameters"
   std::span<const PluginKind> depends_on;  // kinds that must start first
   PluginFactory create = nullptr;
 };
