@@ -243,7 +243,7 @@ struct ServerCore {
     // unregister themselves, so everything else must still be alive here.
     acceptor.reset();
     accept_retry.reset();
-    ioc.reset();
+    iocs.clear();
   }
 
   Status listen();
@@ -275,8 +275,12 @@ struct ServerCore {
   std::shared_ptr<spdlog::logger> log;
 
   std::unique_ptr<asio::ssl::context> ssl;
-  std::unique_ptr<asio::io_context> ioc;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  // One io_context per io thread: a connection lives on one context and so one thread,
+  // which keeps the scheduler's lock uncontended and wake-ups local (nginx's model).
+  // The acceptor lives on the first and deals connections out round-robin.
+  std::vector<std::unique_ptr<asio::io_context>> iocs;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> works;
+  std::size_t next_ioc = 0;
   std::unique_ptr<tcp::acceptor> acceptor;
   std::unique_ptr<asio::steady_timer> accept_retry;
   std::vector<std::thread> threads;
@@ -674,9 +678,12 @@ Status http_detail::ServerCore::listen() {
     }
   }
 
-  ioc = std::make_unique<asio::io_context>(static_cast<int>(std::max(1u, options.io_threads)));
+  iocs.clear();
+  for (unsigned i = 0; i < std::max(1u, options.io_threads); ++i) {
+    iocs.push_back(std::make_unique<asio::io_context>(1));
+  }
   beast::error_code ec;
-  tcp::resolver resolver(*ioc);
+  tcp::resolver resolver(*iocs.front());
   auto endpoints = resolver.resolve(options.address, std::to_string(options.port),
                                     tcp::resolver::numeric_service | tcp::resolver::passive, ec);
   if (ec || endpoints.empty()) {
@@ -684,7 +691,7 @@ Status http_detail::ServerCore::listen() {
                                        ec ? ec.message() : "no address"));
   }
   const tcp::endpoint endpoint = endpoints.begin()->endpoint();
-  acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(*ioc));
+  acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(*iocs.front()));
   accept_retry = std::make_unique<asio::steady_timer>(acceptor->get_executor());
   auto fail = [&](std::string_view what) {
     beast::error_code ignored;
@@ -706,9 +713,10 @@ Status http_detail::ServerCore::listen() {
 }
 
 void http_detail::ServerCore::do_accept() {
-  acceptor->async_accept(asio::make_strand(*ioc), [this](beast::error_code ec, tcp::socket socket) {
-    on_accept(ec, std::move(socket));
-  });
+  auto& target = *iocs[next_ioc++ % iocs.size()];
+  acceptor->async_accept(
+      target.get_executor(),  // one thread per context: no strand needed
+      [this](beast::error_code ec, tcp::socket socket) { on_accept(ec, std::move(socket)); });
 }
 
 void http_detail::ServerCore::on_accept(beast::error_code ec, tcp::socket socket) {
@@ -747,19 +755,18 @@ Result<std::uint16_t> HttpServer::start() {
   if (Status st = s.listen(); !st.is_ok()) {
     s.acceptor.reset();
     s.accept_retry.reset();
-    s.ioc.reset();
+    s.iocs.clear();
     s.ssl.reset();
     return st;
   }
   s.started = true;
-  s.work.emplace(s.ioc->get_executor());
+  for (auto& ioc : s.iocs) s.works.emplace_back(ioc->get_executor());
   asio::dispatch(s.acceptor->get_executor(), [&s] { s.do_accept(); });
-  const unsigned n = std::max(1u, s.options.io_threads);
-  for (unsigned i = 0; i < n; ++i) {
-    s.threads.emplace_back([&s] {
+  for (auto& ioc : s.iocs) {
+    s.threads.emplace_back([&s, ctx = ioc.get()] {
       for (;;) {
         try {
-          s.ioc->run();
+          ctx->run();
           return;
         } catch (const std::exception& e) {  // a bug; keep serving the other connections
           s.log->error("HTTP io thread: unexpected exception: {}", e.what());
@@ -815,8 +822,8 @@ void HttpServer::shutdown(std::chrono::milliseconds grace) {
   }
 
   // 5. Stop the io threads; sessions still queued die with the io_context.
-  s.work.reset();
-  s.ioc->stop();
+  s.works.clear();
+  for (auto& ioc : s.iocs) ioc->stop();
   for (auto& t : s.threads) t.join();
   s.threads.clear();
   s.log->info("HTTP server on {} stopped", url());
