@@ -1,6 +1,6 @@
 // Status and Result<T>: how every call across the plugin boundary reports failure.
 // No exception crosses the boundary; the host maps StatusCode to an HTTP status in
-// one place (host/http/error_envelope.cpp).
+// one place (host/http/api_error.cpp).
 #pragma once
 
 #include <cassert>
