@@ -21,6 +21,6 @@ struct ParsedRequestOutcome {
 // handler. Never throws for any input.
 ParsedRequestOutcome parse_request_for_fuzzing(std::string_view bytes, std::size_t max_body,
                                                const Router& router,
-                                               std::size_t max_header = 16 * 1024);
+                                               std::size_t max_header = std::size_t{16} * 1024);
 
 }  // namespace formation::host

@@ -25,8 +25,8 @@ struct TlsFiles {
 struct ServerOptions {
   std::string address = "127.0.0.1";
   std::uint16_t port = 3004;  // 0 = pick a free port
-  std::size_t max_body_bytes = 10 * 1024 * 1024;
-  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = std::size_t{10} * 1024 * 1024;
+  std::size_t max_header_bytes = std::size_t{16} * 1024;
   // From the connection's start (or from the first byte after a keep-alive pause) until
   // the request's headers are complete; a TLS handshake counts against it.
   std::chrono::milliseconds header_timeout{10000};

@@ -37,7 +37,7 @@ enum class Exit : int {
 class CliError : public std::runtime_error {
  public:
   CliError(Exit code, std::string message, std::string hint = {})
-      : std::runtime_error(std::move(message)), code_(code), hint_(std::move(hint)) {}
+      : std::runtime_error(message), code_(code), hint_(std::move(hint)) {}
   Exit code() const { return code_; }
   const std::string& hint() const { return hint_; }
 
