@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "formation/kinds/state_store.hpp"
+#include "identity/request_verifier.hpp"
+
 namespace formation::host {
 
 Host::Host(const LoadedConfig& config)
@@ -30,6 +33,19 @@ Host::~Host() { shutdown(); }
 Status Host::start_plugins(std::vector<PreparedInstance> instances) {
   if (auto st = add_host_routes(router_, *route_context_); !st.is_ok()) return st;
   if (auto st = registry_->create_and_start(std::move(instances)); !st.is_ok()) return st;
+  // Signed routes (DESIGN.md §5): nonces live in the state store, shared by every host.
+  if (auto* store = static_cast<StateStore*>(registry_->find(PluginKind::state_store, ""))) {
+    auto verifier = std::make_shared<identity::RequestVerifier>(
+        identity::VerifierOptions{config_.clock_skew},
+        std::make_shared<identity::StateStoreNonces>(*store));
+    router_.set_authenticator([verifier](const HttpRequest& r) { return verifier->verify(r); });
+  } else {
+    router_.set_authenticator([](const HttpRequest&) -> std::variant<std::string, ApiError> {
+      return ApiError{503, "unavailable",
+                      "signed routes need a state store plugin (enable state-sqlite in "
+                      "plugins.d/)"};
+    });
+  }
   router_.freeze();
   return Status::ok();
 }

@@ -1,3 +1,4 @@
 # One line per fuzz target; the source sits in this folder, its seeds in corpus/NAME/.
 formation_add_fuzzer(fuzz_config SOURCE fuzz_config.cpp LIBS $<IF:$<BOOL:${FORMATION_FUZZ}>,formation_config_fuzz,formation_config>)
 formation_add_fuzzer(fuzz_http_request SOURCE fuzz_http_request.cpp LIBS $<IF:$<BOOL:${FORMATION_FUZZ}>,formation_http_fuzz,formation_http>)
+formation_add_fuzzer(fuzz_signature_headers SOURCE fuzz_signature_headers.cpp LIBS $<IF:$<BOOL:${FORMATION_FUZZ}>,formation_identity_fuzz,formation_identity>)

@@ -71,12 +71,13 @@ TEST_F(RegistryTest, StartsExampleEchoWithDefaultsAndRegistersItsRoute) {
 TEST_F(RegistryTest, RefusesUnknownPluginListingWhatIsInstalled) {
   LoadedConfig config;
   config.plugins.push_back(instance("nope.json", "nope"));
-  auto prepared = prepare_instances(config, catalog({}));
+  auto installed = catalog({});
+  auto prepared = prepare_instances(config, installed);
   ASSERT_FALSE(prepared.is_ok());
+  EXPECT_NE(installed.names().find("example-echo"), std::string::npos);
   EXPECT_EQ(prepared.status().message(),
-            std::string("plugins.d/nope.json: plugin 'nope' is not installed (installed: "
-                        "example-echo; searched: ") +
-                PLUGIN_BUILD_DIR + ")");
+            "plugins.d/nope.json: plugin 'nope' is not installed (installed: " + installed.names() +
+                "; searched: " + PLUGIN_BUILD_DIR + ")");
 }
 
 TEST_F(RegistryTest, RefusesParametersThatFailTheSchemaWithFileAndPointer) {
