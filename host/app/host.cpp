@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
+#include "api/routes.hpp"
 #include "formation/kinds/state_store.hpp"
 #include "identity/request_verifier.hpp"
 
@@ -32,6 +35,14 @@ Host::~Host() { shutdown(); }
 
 Status Host::start_plugins(std::vector<PreparedInstance> instances) {
   if (auto st = add_host_routes(router_, *route_context_); !st.is_ok()) return st;
+  if (std::any_of(instances.begin(), instances.end(), [](const PreparedInstance& i) {
+        return i.library.descriptor->kind == PluginKind::state_store;
+      })) {
+    api::ApiContext api{
+        [this] { return static_cast<StateStore*>(registry_->find(PluginKind::state_store, "")); },
+        config_.admins};
+    if (auto st = api::add_api_routes(router_, std::move(api)); !st.is_ok()) return st;
+  }
   if (auto st = registry_->create_and_start(std::move(instances)); !st.is_ok()) return st;
   // Signed routes (DESIGN.md §5): nonces live in the state store, shared by every host.
   if (auto* store = static_cast<StateStore*>(registry_->find(PluginKind::state_store, ""))) {

@@ -1,0 +1,646 @@
+// formationd as a process with state-sqlite: real signed requests (the client signing
+// library), accounts, grants and transfer on instance rows written through the store from
+// this process (the same SQLite file, WAL), and the authorisation matrix over every route
+// the router lists.
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "daemon_process.hpp"
+#include "formation/kinds/state_store.hpp"
+#include "identity/signing.hpp"
+#include "plugins/host_services_impl.hpp"
+#include "plugins/plugin_library.hpp"
+#include "plugins/plugin_registry.hpp"
+#include "runtime/blocking_pool.hpp"
+#include "runtime/event_bus.hpp"
+#include "runtime/metrics_registry.hpp"
+#include "runtime/timer_service.hpp"
+#include "support/raw_http_client.hpp"
+
+namespace formation::testing {
+namespace {
+
+namespace id = formation::identity;
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+const std::filesystem::path kPlugins = PLUGIN_BUILD_DIR;
+// The well-known test key of issue 3 (address 0x2c7536E3605D9C16a7a3D7b1898e529396a65c23).
+constexpr const char* kAdminKey =
+    "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
+
+std::mt19937_64& rng() {
+  static std::mt19937_64 engine{std::random_device{}()};
+  return engine;
+}
+
+std::string random_hex(std::size_t bytes) {
+  std::vector<std::uint8_t> b(bytes);
+  for (auto& x : b) x = static_cast<std::uint8_t>(rng()());
+  return id::to_hex(b);
+}
+
+struct Key {
+  id::PrivateKey key{};
+  std::string address;
+};
+
+Key key_from(const std::string& hex) {
+  Key k;
+  k.key = *id::parse_private_key(hex);
+  k.address = *id::address_from_private_key(k.key);
+  return k;
+}
+
+Key random_key() {
+  for (;;) {
+    auto parsed = id::parse_private_key(random_hex(32));
+    if (parsed.is_ok()) {
+      Key k;
+      k.key = *parsed;
+      k.address = *id::address_from_private_key(k.key);
+      return k;
+    }
+  }
+}
+
+long long now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Headers sign(const Key& k, const std::string& method, const std::string& target,
+             const std::string& body, long long timestamp = now_seconds(),
+             const std::string& signed_target = "") {
+  const std::string ts = std::to_string(timestamp);
+  const std::string nonce = random_hex(16);
+  const auto text = id::canonical_request_text(
+      method, signed_target.empty() ? target : signed_target, ts, nonce, body);
+  const auto signature = *id::sign_personal(k.key, text);
+  return {{"X-Formation-Address", k.address},
+          {"X-Formation-Timestamp", ts},
+          {"X-Formation-Nonce", nonce},
+          {"X-Formation-Signature", "0x" + id::to_hex(signature)},
+          {"Content-Type", "application/json"}};
+}
+
+struct Reply {
+  int status = 0;
+  std::string body;
+  std::string code;  // the error envelope's code, when there is one
+  std::string message;
+  std::shared_ptr<rapidjson::Document> json = std::make_shared<rapidjson::Document>();
+};
+
+// An in-process StateStore over the daemon's SQLite file (the host's own loader).
+struct InProcessStore {
+  explicit InProcessStore(const std::filesystem::path& db_file)
+      : data_dir(db_file.parent_path()),
+        runtime{events,
+                timers,
+                pool,
+                metrics,
+                [](const Route&, const std::string&) { return Status::ok(); },
+                [](PluginKind, std::string_view) -> Plugin* { return nullptr; },
+                data_dir} {
+    auto lib = host::load_plugin_library(kPlugins / "state-sqlite.so");
+    if (!lib.is_ok()) {
+      error = lib.status().to_string();
+      return;
+    }
+    auto params = std::make_shared<rapidjson::Document>();
+    params->Parse(("{\"path\": \"" + db_file.string() + "\"}").c_str());
+    host::PreparedInstance prepared{"test", "state-sqlite", "test", params, *lib};
+    registry = std::make_unique<host::PluginRegistry>(runtime);
+    std::vector<host::PreparedInstance> all;
+    all.push_back(std::move(prepared));
+    if (auto st = registry->create_and_start(std::move(all)); !st.is_ok()) {
+      error = st.to_string();
+      return;
+    }
+    store = static_cast<StateStore*>(registry->find(PluginKind::state_store, "test"));
+    if (store == nullptr) {
+      error = "no store";
+      return;
+    }
+    if (auto v = store->migrate(); !v.is_ok()) error = v.status().to_string();
+  }
+  ~InProcessStore() {
+    if (registry) registry->stop_all();
+    registry.reset();
+    timers.shutdown();
+    events.shutdown();
+    pool.shutdown();
+  }
+
+  std::filesystem::path data_dir;
+  host::MetricsRegistry metrics;
+  host::ThreadPool pool{2};
+  host::InProcessEventBus events;
+  host::TimerService timers{pool};
+  host::RuntimeServices runtime;
+  std::unique_ptr<host::PluginRegistry> registry;
+  StateStore* store = nullptr;
+  std::string error;
+};
+
+class ApiProcess : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    admin_ = new Key(key_from(kAdminKey));
+    config_ = new TempConfig({kPlugins}, "\"admins\": [\"" + admin_->address + "\"]");
+    db_file_ = new std::filesystem::path(config_->dir() / "state.sqlite3");
+    config_->add_plugin_file("state-sqlite.json",
+                             "{\"plugin\": \"state-sqlite\", \"parameters\": "
+                             "{\"path\": \"" +
+                                 db_file_->string() + "\"}}\n");
+    config_->add_plugin_file(
+        "example-echo.json",
+        "{\"plugin\": \"example-echo\", \"parameters\": {\"greeting\": \"hi\"}}\n");
+    auto listed = run_formationd({"--config-dir", config_->dir().string(), "--list-routes"});
+    routes_ = new std::string(listed.exit_code == 0 ? listed.out : "");
+    daemon_ = new DaemonProcess(config_->dir());
+    if (daemon_->started()) store_ = new InProcessStore(*db_file_);
+  }
+
+  static void TearDownTestSuite() {
+    delete store_;
+    delete daemon_;
+    delete routes_;
+    delete db_file_;
+    delete config_;
+    delete admin_;
+    store_ = nullptr;
+    daemon_ = nullptr;
+  }
+
+  void SetUp() override {
+    ASSERT_TRUE(daemon_->started()) << daemon_->startup_output();
+    ASSERT_NE(store_, nullptr);
+    ASSERT_TRUE(store_->error.empty()) << store_->error;
+  }
+
+  static Reply send(const std::string& method, const std::string& target, const std::string& body,
+                    const Headers& headers) {
+    Reply r;
+    auto response = test::http_request(daemon_->port(), method, target, body, headers);
+    if (!response) return r;
+    r.status = response->status;
+    r.body = response->body;
+    r.json->Parse(r.body.c_str());
+    if (!r.json->HasParseError() && r.json->IsObject() && r.json->HasMember("error")) {
+      const auto& e = (*r.json)["error"];
+      if (e.HasMember("code") && e["code"].IsString()) r.code = e["code"].GetString();
+      if (e.HasMember("message") && e["message"].IsString()) r.message = e["message"].GetString();
+    }
+    return r;
+  }
+
+  static Reply call(const Key& k, const std::string& method, const std::string& target,
+                    const std::string& body = "") {
+    return send(method, target, body, sign(k, method, target, body));
+  }
+
+  static Status put_account(const std::string& address) {
+    auto tx = store_->store->begin();
+    if (!tx.is_ok()) return tx.status();
+    Account a;
+    a.address = address;
+    a.name = "t";
+    auto created = (*tx)->accounts().create(a);
+    if (!created.is_ok() && created.status().code() != StatusCode::conflict) {
+      return created.status();
+    }
+    return (*tx)->commit();
+  }
+
+  // An instance owned by `owner` with the given grants; returns its id.
+  static std::string put_instance(const std::string& owner,
+                                  const std::vector<std::pair<std::string, AccessLevel>>& grants) {
+    auto tx = store_->store->begin();
+    EXPECT_TRUE(tx.is_ok()) << tx.status().to_string();
+    Instance i;
+    i.id = random_hex(8);
+    i.name = "vm";
+    i.owner = owner;
+    i.build_id = std::string(64, '0');
+    i.vcpus = 1;
+    i.memory_mb = 512;
+    i.disk_gb = 5;
+    auto created = (*tx)->instances().create(i);
+    EXPECT_TRUE(created.is_ok()) << created.status().to_string();
+    for (const auto& [address, level] : grants) {
+      Grant g;
+      g.instance_id = i.id;
+      g.address = address;
+      g.level = level;
+      g.granted_by = owner;
+      auto put = (*tx)->grants().put(g);
+      EXPECT_TRUE(put.is_ok()) << put.status().to_string();
+    }
+    EXPECT_TRUE((*tx)->commit().is_ok());
+    return i.id;
+  }
+
+  static Result<Instance> get_instance(const std::string& instance_id) {
+    auto tx = store_->store->begin();
+    if (!tx.is_ok()) return tx.status();
+    return (*tx)->instances().get(instance_id);
+  }
+
+  static inline Key* admin_ = nullptr;
+  static inline TempConfig* config_ = nullptr;
+  static inline std::filesystem::path* db_file_ = nullptr;
+  static inline DaemonProcess* daemon_ = nullptr;
+  static inline InProcessStore* store_ = nullptr;
+  static inline std::string* routes_ = nullptr;
+};
+
+std::string upper(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// ---- accounts --------------------------------------------------------------------------
+
+TEST_F(ApiProcess, AccountCreateShowUpdateDelete) {
+  Key me = random_key();
+  auto created = call(me, "POST", "/v1/accounts", R"({"name": "ada"})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(std::string((*created.json)["address"].GetString()), me.address);
+  EXPECT_EQ(std::string((*created.json)["name"].GetString()), "ada");
+  EXPECT_EQ((*created.json)["version"].GetInt64(), 1);
+
+  auto again = call(me, "POST", "/v1/accounts", R"({"name": "ada"})");
+  EXPECT_EQ(again.status, 409) << again.body;
+  EXPECT_EQ(again.code, "conflict");
+
+  // Path addresses compare case-insensitively.
+  auto shown = call(me, "GET", "/v1/accounts/0x" + upper(me.address.substr(2)));
+  ASSERT_EQ(shown.status, 200) << shown.body;
+  EXPECT_EQ(std::string((*shown.json)["address"].GetString()), me.address);
+
+  auto updated = call(me, "PATCH", "/v1/accounts/" + me.address, R"({"name": "lovelace"})");
+  ASSERT_EQ(updated.status, 200) << updated.body;
+  EXPECT_EQ(std::string((*updated.json)["name"].GetString()), "lovelace");
+  EXPECT_EQ((*updated.json)["version"].GetInt64(), 2);
+
+  auto stale = call(me, "PATCH", "/v1/accounts/" + me.address, R"({"name": "x", "version": 1})");
+  EXPECT_EQ(stale.status, 409) << stale.body;
+  auto fresh = call(me, "PATCH", "/v1/accounts/" + me.address, R"({"name": "y", "version": 2})");
+  EXPECT_EQ(fresh.status, 200) << fresh.body;
+
+  auto bad_address = call(me, "GET", "/v1/accounts/0x1234");
+  EXPECT_EQ(bad_address.status, 400) << bad_address.body;
+
+  auto deleted = call(me, "DELETE", "/v1/accounts/" + me.address);
+  EXPECT_EQ(deleted.status, 204) << deleted.body;
+  auto gone = call(me, "GET", "/v1/accounts/" + me.address);
+  EXPECT_EQ(gone.status, 404) << gone.body;
+}
+
+TEST_F(ApiProcess, AnotherAccountIsForbiddenAndListingIsForAdmins) {
+  Key me = random_key();
+  Key other = random_key();
+  ASSERT_EQ(call(me, "POST", "/v1/accounts", R"({"name": "me"})").status, 201);
+  auto peek = call(other, "GET", "/v1/accounts/" + me.address);
+  EXPECT_EQ(peek.status, 403) << peek.body;
+  EXPECT_EQ(peek.code, "permission_denied");
+  EXPECT_EQ(call(other, "PATCH", "/v1/accounts/" + me.address, R"({"name": "x"})").status, 403);
+  EXPECT_EQ(call(other, "DELETE", "/v1/accounts/" + me.address).status, 403);
+  EXPECT_EQ(call(me, "GET", "/v1/accounts").status, 403);
+
+  auto admin_view = call(*admin_, "GET", "/v1/accounts/" + me.address);
+  EXPECT_EQ(admin_view.status, 200) << admin_view.body;
+
+  // Page through every account one at a time: each appears once, ours among them.
+  std::set<std::string> seen;
+  std::string token;
+  for (int pages = 0; pages < 1000; ++pages) {
+    std::string target = "/v1/accounts?limit=1" + (token.empty() ? "" : "&page_token=" + token);
+    auto page = call(*admin_, "GET", target);
+    ASSERT_EQ(page.status, 200) << page.body;
+    const auto& items = (*page.json)["accounts"];
+    ASSERT_LE(items.Size(), 1u);
+    for (const auto& a : items.GetArray())
+      EXPECT_TRUE(seen.insert(a["address"].GetString()).second);
+    token = (*page.json)["next_page_token"].GetString();
+    if (token.empty()) break;
+    // Tokens are opaque: percent-encode everything but unreserved characters.
+    std::string encoded;
+    for (unsigned char c : token) {
+      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+        encoded += static_cast<char>(c);
+      } else {
+        char buf[4];
+        std::snprintf(buf, sizeof buf, "%%%02X", c);
+        encoded += buf;
+      }
+    }
+    token = encoded;
+  }
+  EXPECT_TRUE(seen.count(me.address)) << "listed " << seen.size();
+
+  EXPECT_EQ(call(*admin_, "GET", "/v1/accounts?limit=0").status, 400);
+  EXPECT_EQ(call(*admin_, "GET", "/v1/accounts?limit=101").status, 400);
+  EXPECT_EQ(call(*admin_, "GET", "/v1/accounts?limit=x").status, 400);
+  EXPECT_EQ(call(*admin_, "GET", "/v1/accounts?page_token=garbage").status, 400);
+}
+
+// ---- signatures ------------------------------------------------------------------------
+
+TEST_F(ApiProcess, SignatureFailuresAnswer401WithTheirCode) {
+  Key me = random_key();
+  const std::string target = "/v1/accounts/" + me.address;
+  auto missing = send("GET", target, "", {});
+  EXPECT_EQ(missing.status, 401);
+  EXPECT_EQ(missing.code, "signature_missing") << missing.body;
+
+  auto headers = sign(me, "GET", target, "");
+  auto bad = headers;
+  for (auto& [name, value] : bad) {
+    if (name == "X-Formation-Signature") value = "0xzz";
+  }
+  auto malformed = send("GET", target, "", bad);
+  EXPECT_EQ(malformed.status, 401);
+  EXPECT_EQ(malformed.code, "signature_malformed") << malformed.body;
+
+  auto wrong = send("GET", target, "", sign(me, "GET", target, "", now_seconds(), target + "x"));
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(wrong.code, "address_mismatch") << wrong.body;
+
+  auto skewed = send("GET", target, "", sign(me, "GET", target, "", now_seconds() - 3600));
+  EXPECT_EQ(skewed.status, 401);
+  EXPECT_EQ(skewed.code, "timestamp_skew") << skewed.body;
+
+  auto first = send("GET", target, "", headers);
+  EXPECT_EQ(first.status, 404) << first.body;  // signed fine; no account yet
+  auto replay = send("GET", target, "", headers);
+  EXPECT_EQ(replay.status, 401);
+  EXPECT_EQ(replay.code, "nonce_reused") << replay.body;
+}
+
+// ---- bad bodies ------------------------------------------------------------------------
+
+TEST_F(ApiProcess, BadBodiesAnswer400AndWriteNothing) {
+  Key me = random_key();
+  auto invalid = call(me, "POST", "/v1/accounts",
+                      R"({"name": "a",})"
+                      "x");
+  EXPECT_EQ(invalid.status, 400) << invalid.body;
+  EXPECT_EQ(invalid.code, "invalid");
+  EXPECT_NE(invalid.message.find("invalid JSON at offset 14"), std::string::npos)
+      << invalid.message;
+
+  auto unknown = call(me, "POST", "/v1/accounts", R"({"name": "a", "plan": "gold"})");
+  EXPECT_EQ(unknown.status, 400) << unknown.body;
+  EXPECT_NE(unknown.message.find("unknown field 'plan'"), std::string::npos) << unknown.message;
+
+  auto type = call(me, "POST", "/v1/accounts", R"({"name": 7})");
+  EXPECT_EQ(type.status, 400) << type.body;
+  EXPECT_NE(type.message.find("'name'"), std::string::npos) << type.message;
+
+  auto empty_name = call(me, "POST", "/v1/accounts", R"({"name": ""})");
+  EXPECT_EQ(empty_name.status, 400) << empty_name.body;
+
+  // Nothing was written by any of them.
+  EXPECT_EQ(call(me, "GET", "/v1/accounts/" + me.address).status, 404);
+}
+
+// ---- grants and transfer ---------------------------------------------------------------
+
+TEST_F(ApiProcess, GrantsAndTransfer) {
+  Key owner = random_key();
+  Key friend_ = random_key();
+  Key heir = random_key();
+  ASSERT_TRUE(put_account(owner.address).is_ok());
+  ASSERT_TRUE(put_account(heir.address).is_ok());
+  const std::string id = put_instance(owner.address, {});
+  const std::string grants = "/v1/instances/" + id + "/grants";
+
+  // Invisible to a stranger; the owner sees an empty list.
+  EXPECT_EQ(call(friend_, "GET", grants).status, 404);
+  auto empty = call(owner, "GET", grants);
+  ASSERT_EQ(empty.status, 200) << empty.body;
+  EXPECT_EQ((*empty.json)["grants"].Size(), 0u);
+
+  auto granted = call(owner, "PUT", grants + "/0x" + upper(friend_.address.substr(2)),
+                      R"({"level": "operator"})");
+  ASSERT_EQ(granted.status, 200) << granted.body;
+  EXPECT_EQ(std::string((*granted.json)["address"].GetString()), friend_.address);
+  EXPECT_EQ(std::string((*granted.json)["level"].GetString()), "operator");
+  EXPECT_EQ(std::string((*granted.json)["granted_by"].GetString()), owner.address);
+
+  auto seen = call(friend_, "GET", grants);
+  ASSERT_EQ(seen.status, 200) << seen.body;
+  EXPECT_EQ((*seen.json)["grants"].Size(), 1u);
+  // An operator cannot grant.
+  EXPECT_EQ(call(friend_, "PUT", grants + "/" + heir.address, R"({"level": "read_only"})").status,
+            403);
+  // Owner is not a grantable level; unknown levels are refused by name.
+  auto as_owner = call(owner, "PUT", grants + "/" + heir.address, R"({"level": "owner"})");
+  EXPECT_EQ(as_owner.status, 400) << as_owner.body;
+  EXPECT_EQ(call(owner, "PUT", grants + "/" + heir.address, R"({"level": "god"})").status, 400);
+  EXPECT_EQ(call(owner, "PUT", grants + "/" + heir.address, R"({"levels": "x"})").status, 400);
+
+  // A transfer to an address without an account fails and changes nothing.
+  Key nobody = random_key();
+  auto refused = call(owner, "POST", "/v1/instances/" + id + "/transfer",
+                      R"({"to": ")" + nobody.address + R"("})");
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  ASSERT_EQ(get_instance(id)->owner, owner.address);
+  // Only the owner transfers.
+  EXPECT_EQ(call(friend_, "POST", "/v1/instances/" + id + "/transfer",
+                 R"({"to": ")" + heir.address + R"("})")
+                .status,
+            403);
+
+  auto moved = call(owner, "POST", "/v1/instances/" + id + "/transfer",
+                    R"({"to": ")" + heir.address + R"("})");
+  ASSERT_EQ(moved.status, 200) << moved.body;
+  EXPECT_EQ(std::string((*moved.json)["owner"].GetString()), heir.address);
+  EXPECT_EQ(get_instance(id)->owner, heir.address);
+  // The old owner keeps nothing; the grant survives; the heir manages.
+  EXPECT_EQ(call(owner, "GET", grants).status, 404);
+  EXPECT_EQ(call(heir, "GET", grants).status, 200);
+  EXPECT_EQ(call(heir, "DELETE", grants + "/" + friend_.address).status, 204);
+  EXPECT_EQ(call(friend_, "GET", grants).status, 404);
+  EXPECT_EQ(call(heir, "DELETE", grants + "/" + friend_.address).status, 404);
+  // An account that still owns an instance cannot be deleted.
+  EXPECT_EQ(call(heir, "DELETE", "/v1/accounts/" + heir.address).status, 409);
+  EXPECT_EQ(call(heir, "GET", "/v1/instances/ffff/grants").status, 404);
+}
+
+// ---- the authorisation matrix ----------------------------------------------------------
+
+enum Case : std::size_t {
+  no_signature,
+  bad_signature,
+  replayed,
+  skewed,
+  other_account,
+  read_only,
+  operator_,
+  manager,
+  owner,
+  admin,
+  kCases
+};
+constexpr std::array<const char*, kCases> kCaseNames = {
+    "no signature", "bad signature", "replayed", "skewed", "other account",
+    "read_only",    "operator",      "manager",  "owner",  "admin"};
+
+enum class Subject { none, account, instance };
+
+struct Expectation {
+  Subject subject;
+  const char* query;  // appended to the target
+  const char* body;
+  std::array<int, kCases> status;
+};
+
+// Every route the router lists must have a row here: add one with each new route.
+// {address} is the owner's account for account routes; for grant routes it is a new
+// grantee (PUT) or the read_only grantee (DELETE); {id} is an instance owned by `owner`
+// with grants to manager, operator and read_only. "other account" holds no account.
+const std::map<std::pair<std::string, std::string>, Expectation>& matrix() {
+  static const std::map<std::pair<std::string, std::string>, Expectation> table = {
+      {{"GET", "/v1/health"},
+       {Subject::none, "", "", {200, 200, 200, 200, 200, 200, 200, 200, 200, 200}}},
+      {{"GET", "/metrics"},
+       {Subject::none, "", "", {200, 200, 200, 200, 200, 200, 200, 200, 200, 200}}},
+      {{"GET", "/v1/echo"},
+       {Subject::none, "?message=hi", "", {200, 200, 200, 200, 200, 200, 200, 200, 200, 200}}},
+      {{"POST", "/v1/accounts"},
+       {Subject::account,
+        "",
+        R"({"name": "m"})",
+        {401, 401, 401, 401, 201, 409, 409, 409, 409, 409}}},
+      {{"GET", "/v1/accounts"},
+       {Subject::account, "?limit=5", "", {401, 401, 401, 401, 403, 403, 403, 403, 403, 200}}},
+      {{"GET", "/v1/accounts/{address}"},
+       {Subject::account, "", "", {401, 401, 401, 401, 403, 403, 403, 403, 200, 200}}},
+      {{"PATCH", "/v1/accounts/{address}"},
+       {Subject::account,
+        "",
+        R"({"name": "renamed"})",
+        {401, 401, 401, 401, 403, 403, 403, 403, 200, 200}}},
+      {{"DELETE", "/v1/accounts/{address}"},
+       {Subject::account, "", "", {401, 401, 401, 401, 403, 403, 403, 403, 204, 204}}},
+      {{"GET", "/v1/instances/{id}/grants"},
+       {Subject::instance, "", "", {401, 401, 401, 401, 404, 200, 200, 200, 200, 200}}},
+      {{"PUT", "/v1/instances/{id}/grants/{address}"},
+       {Subject::instance,
+        "",
+        R"({"level": "read_only"})",
+        {401, 401, 401, 401, 404, 403, 403, 200, 200, 200}}},
+      {{"DELETE", "/v1/instances/{id}/grants/{address}"},
+       {Subject::instance, "", "", {401, 401, 401, 401, 404, 403, 403, 204, 204, 204}}},
+      {{"POST", "/v1/instances/{id}/transfer"},
+       {Subject::instance, "", "", {401, 401, 401, 401, 404, 403, 403, 403, 200, 200}}},
+  };
+  return table;
+}
+
+const std::map<Case, const char*> kAuthCodes = {{no_signature, "signature_missing"},
+                                                {bad_signature, "address_mismatch"},
+                                                {replayed, "nonce_reused"},
+                                                {skewed, "timestamp_skew"}};
+
+std::string replace(std::string s, const std::string& from, const std::string& to) {
+  auto at = s.find(from);
+  if (at != std::string::npos) s.replace(at, from.size(), to);
+  return s;
+}
+
+TEST_F(ApiProcess, AuthorisationMatrixCoversEveryRoute) {
+  std::vector<std::pair<std::string, std::string>> routes;
+  std::istringstream lines(*routes_);
+  std::string method, pattern, owner_name;
+  while (lines >> method >> pattern >> owner_name) routes.emplace_back(method, pattern);
+  ASSERT_FALSE(routes.empty()) << "formationd --list-routes listed nothing";
+
+  std::set<std::pair<std::string, std::string>> listed(routes.begin(), routes.end());
+  for (const auto& [key, _] : matrix()) {
+    EXPECT_TRUE(listed.count(key))
+        << "matrix row for a route the router does not list: " << key.first << " " << key.second;
+  }
+
+  for (const auto& [m, p] : routes) {
+    auto row = matrix().find({m, p});
+    if (row == matrix().end()) {
+      ADD_FAILURE() << "route " << m << " " << p
+                    << " has no row in the authorisation matrix (test/api/api_process_test.cpp)";
+      continue;
+    }
+    const Expectation& e = row->second;
+    for (std::size_t c = 0; c < kCases; ++c) {
+      // A fresh cast for every case, so that what one request changes never leaks.
+      Key owner = random_key(), manager = random_key(), op = random_key(), reader = random_key(),
+          other = random_key(), grantee = random_key();
+      for (const Key* k : {&owner, &manager, &op, &reader, &grantee, admin_}) {
+        ASSERT_TRUE(put_account(k->address).is_ok());
+      }
+      std::string target = p;
+      std::string body = e.body;
+      if (e.subject == Subject::account) {
+        target = replace(target, "{address}", owner.address);
+      } else if (e.subject == Subject::instance) {
+        const std::string id =
+            put_instance(owner.address, {{manager.address, AccessLevel::manager},
+                                         {op.address, AccessLevel::operator_},
+                                         {reader.address, AccessLevel::read_only}});
+        target = replace(target, "{id}", id);
+        target = replace(target, "{address}", m == "PUT" ? grantee.address : reader.address);
+        if (p.ends_with("/transfer")) body = R"({"to": ")" + grantee.address + R"("})";
+      }
+      target += e.query;
+
+      const Key* caller = &owner;
+      switch (static_cast<Case>(c)) {
+        case Case::other_account: caller = &other; break;
+        case Case::read_only: caller = &reader; break;
+        case Case::operator_: caller = &op; break;
+        case Case::manager: caller = &manager; break;
+        case Case::admin: caller = admin_; break;
+        default: break;
+      }
+      Headers headers;
+      switch (static_cast<Case>(c)) {
+        case Case::no_signature: break;
+        case Case::bad_signature:
+          headers = sign(*caller, m, target, body, now_seconds(), target + "/other");
+          break;
+        case Case::skewed: headers = sign(*caller, m, target, body, now_seconds() - 3600); break;
+        case Case::replayed:
+          headers = sign(*caller, m, target, body);
+          (void)send(m, target, body, headers);
+          break;
+        default: headers = sign(*caller, m, target, body); break;
+      }
+      auto reply = send(m, target, body, headers);
+      EXPECT_EQ(reply.status, e.status[c])
+          << m << " " << p << " / " << kCaseNames[c] << ": " << reply.body;
+      auto code = kAuthCodes.find(static_cast<Case>(c));
+      if (e.status[c] == 401 && code != kAuthCodes.end()) {
+        EXPECT_EQ(reply.code, code->second) << m << " " << p << " / " << kCaseNames[c];
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace formation::testing

@@ -1,0 +1,421 @@
+// form account create | show | update | delete | list: the signer's own account and, for
+// admins, every account (DESIGN.md §5; docs/cli.md, "form account").
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <charconv>
+#include <iostream>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "api_client.hpp"
+#include "cli.hpp"
+#include "keystore.hpp"
+#include "output.hpp"
+
+namespace form {
+namespace {
+
+// More pages than this with --all means the server keeps answering the same token.
+constexpr int kMaxPages = 100000;
+
+std::string lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+bool is_address(const std::string& text) {
+  if (text.size() != 42 || text[0] != '0' || (text[1] != 'x' && text[1] != 'X')) return false;
+  for (std::size_t i = 2; i < text.size(); ++i)
+    if (!std::isxdigit(static_cast<unsigned char>(text[i]))) return false;
+  return true;
+}
+
+// The ADDRESS argument, or the address of the key file when none is given; lower case with
+// 0x (how the server stores it).
+std::string target_address(Context& context, const Args& args) {
+  if (!args.positional.empty()) {
+    const std::string& given = args.positional[0];
+    if (!is_address(given))
+      throw usage_error("invalid address '" + given + "': expected 0x followed by 40 hex digits",
+                        "leave it out to use the address of your key ('form key show')");
+    return lower(given);
+  }
+  const std::string& path = context.options().key_file;
+  return lower(key_file_address(read_key_file(path), path));
+}
+
+std::string json_string(const std::string& text) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.String(text.c_str(), static_cast<rapidjson::SizeType>(text.size()));
+  return buffer.GetString();
+}
+
+std::string percent_encode(const std::string& text) {
+  static const char* const kHex = "0123456789ABCDEF";
+  std::string out;
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(ch);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+std::string required_name(const Args& args, const std::string& verb) {
+  if (!args.values.count("name"))
+    throw usage_error(
+        "'form account " + verb + "' needs --name NAME",
+        "usage: form account " + verb + (verb == "create" ? "" : " [ADDRESS]") + " --name NAME");
+  std::string name = args.get("name");
+  if (name.empty()) throw usage_error("--name must not be empty");
+  return name;
+}
+
+long long positive_integer(const Args& args, const std::string& option) {
+  const std::string text = args.get(option);
+  long long value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value <= 0)
+    throw usage_error("invalid --" + option + " '" + text + "': expected a positive integer");
+  return value;
+}
+
+// A scalar member as text ("" when absent or not a scalar).
+std::string scalar(const rapidjson::Value& object, const char* name) {
+  if (!object.IsObject()) return {};
+  auto it = object.FindMember(name);
+  if (it == object.MemberEnd()) return {};
+  const auto& v = it->value;
+  if (v.IsString()) return v.GetString();
+  if (v.IsInt64()) return std::to_string(v.GetInt64());
+  if (v.IsUint64()) return std::to_string(v.GetUint64());
+  if (v.IsDouble()) return std::to_string(v.GetDouble());
+  if (v.IsBool()) return v.GetBool() ? "true" : "false";
+  return {};
+}
+
+rapidjson::Document parse_body(const Response& response) {
+  rapidjson::Document doc;
+  doc.Parse(response.body.c_str(), response.body.size());
+  if (doc.HasParseError() || !doc.IsObject())
+    throw CliError(Exit::kApiError,
+                   "unexpected answer from the API (HTTP " + std::to_string(response.status) +
+                       "): not a JSON object",
+                   "is --api the address of a formationd?");
+  return doc;
+}
+
+// What to do about an error answer of an account route; `what` is "show", "update", ...
+CliError account_error(const Response& response, const std::string& what,
+                       const std::string& address) {
+  CliError base = api_error(response);
+  std::string code;
+  rapidjson::Document doc;
+  doc.Parse(response.body.c_str(), response.body.size());
+  if (!doc.HasParseError() && doc.IsObject() && doc.HasMember("error"))
+    code = scalar(doc["error"], "code");
+
+  std::string hint = base.hint();
+  switch (response.status) {
+    case 401:
+      if (code == "timestamp_skew")
+        hint =
+            "this machine's clock is off; the server refuses signatures more than 5 minutes "
+            "away from its time (sync it, e.g. with NTP)";
+      else if (code == "nonce_reused")
+        hint = "a replayed request; run the command again (a new nonce is used every time)";
+      else
+        hint =
+            "check your key: --key (or FORM_KEY) must name the key file of this account "
+            "('form key show'), and this machine's clock must be right";
+      break;
+    case 403:
+      hint = what == "list" ? "only an admin may list every account; admins are the addresses in "
+                              "formationd's formation.json (\"admins\")"
+                            : "only the account itself or an admin may " + what + " account " +
+                                  address + "; sign with that address's key (--key)";
+      break;
+    case 404:
+      if (what != "create" && what != "list")
+        hint = "there is no account " + address +
+               "; create it with 'form account create --name NAME' (signed with its key)";
+      else
+        hint = "this formationd has no accounts API; check --api and the server's version";
+      break;
+    case 409:
+    case 412:
+      if (what == "create")
+        hint = "this key already has an account; 'form account show' shows it";
+      else if (what == "delete")
+        hint =
+            "an account that still owns instances cannot be deleted; delete them or "
+            "transfer them to another account first";
+      else
+        hint =
+            "the account changed meanwhile; 'form account show' for the current version, "
+            "then retry";
+      break;
+    default: break;
+  }
+  return {base.code(), base.what(), hint};
+}
+
+Response call(Context& context, Request request, const std::string& what,
+              const std::string& address) {
+  Response response = context.api().send(std::move(request));
+  if (response.status >= 400) throw account_error(response, what, address);
+  return response;
+}
+
+void print_account(Context& context, const Response& response) {
+  if (context.json()) {
+    print_raw_json(context.out(), response.body);
+    return;
+  }
+  rapidjson::Document doc = parse_body(response);
+  Table table;
+  static const std::vector<std::pair<const char*, const char*>> kKnown = {{"address", "address"},
+                                                                          {"name", "name"},
+                                                                          {"created_at", "created"},
+                                                                          {"updated_at", "updated"},
+                                                                          {"version", "version"}};
+  for (const auto& [member, label] : kKnown)
+    if (doc.HasMember(member)) table.add_row({label, scalar(doc, member)});
+  for (const auto& m : doc.GetObject()) {
+    const std::string name = m.name.GetString();
+    bool known = false;
+    for (const auto& [member, label] : kKnown) known = known || name == member;
+    if (known || m.value.IsObject() || m.value.IsArray() || m.value.IsNull()) continue;
+    std::string label = name;
+    for (char& c : label)
+      if (c == '_') c = ' ';
+    table.add_row({label, scalar(doc, name.c_str())});
+  }
+  table.print(context.out());
+}
+
+int account_create(Context& context, const Args& args) {
+  const std::string name = required_name(args, "create");
+  Response response = call(
+      context, Request::with_body("POST", "/v1/accounts", "{\"name\":" + json_string(name) + "}"),
+      "create", {});
+  print_account(context, response);
+  return 0;
+}
+
+int account_show(Context& context, const Args& args) {
+  const std::string address = target_address(context, args);
+  Response response =
+      call(context, Request::get("/v1/accounts/" + address, Auth::kSigned), "show", address);
+  print_account(context, response);
+  return 0;
+}
+
+int account_update(Context& context, const Args& args) {
+  const std::string name = required_name(args, "update");
+  std::string body = "{\"name\":" + json_string(name);
+  if (args.values.count("if-version"))
+    body += ",\"version\":" + std::to_string(positive_integer(args, "if-version"));
+  body += "}";
+  const std::string address = target_address(context, args);
+  Response response = call(context, Request::with_body("PATCH", "/v1/accounts/" + address, body),
+                           "update", address);
+  print_account(context, response);
+  return 0;
+}
+
+bool confirmed(Context& context, const std::string& address) {
+  context.err() << "Delete account " << address
+                << "? Its data on this network is removed. Type 'yes' to confirm: " << std::flush;
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return false;
+  while (!answer.empty() && std::isspace(static_cast<unsigned char>(answer.back())))
+    answer.pop_back();
+  answer = lower(answer);
+  return answer == "yes" || answer == "y";
+}
+
+int account_delete(Context& context, const Args& args) {
+  const std::string address = target_address(context, args);
+  if (!args.has("yes")) {
+    if (::isatty(STDIN_FILENO) == 0)
+      throw usage_error("refusing to delete account " + address +
+                            " without confirmation: stdin is not a terminal",
+                        "pass --yes to delete without asking");
+    if (!confirmed(context, address)) {
+      context.err() << "not deleted\n";
+      return static_cast<int>(Exit::kApiError);
+    }
+  }
+  Request request = Request::get("/v1/accounts/" + address, Auth::kSigned);
+  request.method = "DELETE";
+  call(context, std::move(request), "delete", address);
+  if (context.json())
+    context.out() << "{\"address\":" << json_string(address) << ",\"deleted\":true}\n";
+  else
+    context.out() << "deleted " << address << '\n';
+  return 0;
+}
+
+int account_list(Context& context, const Args& args) {
+  const bool all = args.has("all");
+  std::string query;
+  if (args.values.count("limit"))
+    query = "limit=" + std::to_string(positive_integer(args, "limit"));
+  std::string token = args.get("page-token");
+
+  rapidjson::Document combined(rapidjson::kArrayType);
+  auto& alloc = combined.GetAllocator();
+  std::string next;
+  std::string single_body;
+  std::string list_key = "accounts";
+  for (int page = 0;; ++page) {
+    if (page >= kMaxPages)
+      throw CliError(Exit::kApiError, "the server keeps answering more pages; stopped",
+                     "list without --all, a page at a time (--page-token)");
+    std::string target = "/v1/accounts";
+    std::string q = query;
+    if (!token.empty())
+      q += (q.empty() ? "" : "&") + std::string("page_token=") + percent_encode(token);
+    if (!q.empty()) target += "?" + q;
+    Response response = call(context, Request::get(target, Auth::kSigned), "list", {});
+    rapidjson::Document doc = parse_body(response);
+    // schemas/openapi.yaml names the list "accounts"; "items" is accepted too.
+    const char* key = doc.HasMember("accounts") ? "accounts" : "items";
+    if (!doc.HasMember(key) || !doc[key].IsArray())
+      throw CliError(Exit::kApiError, "unexpected answer from GET /v1/accounts: no accounts");
+    list_key = key;
+    next = scalar(doc, "next_page_token");
+    if (!all) {
+      single_body = response.body;
+      for (auto& item : doc[key].GetArray())
+        combined.PushBack(rapidjson::Value(item, alloc), alloc);
+      break;
+    }
+    for (auto& item : doc[key].GetArray()) combined.PushBack(rapidjson::Value(item, alloc), alloc);
+    if (next.empty() || next == token) break;
+    token = next;
+  }
+  if (all) next.clear();
+
+  if (context.json()) {
+    if (!all) {
+      print_raw_json(context.out(), single_body);
+    } else {
+      rapidjson::StringBuffer buffer;
+      rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+      w.StartObject();
+      w.Key(list_key.c_str());
+      combined.Accept(w);
+      w.Key("next_page_token");
+      w.String("");
+      w.EndObject();
+      context.out() << buffer.GetString() << '\n';
+    }
+    return 0;
+  }
+  Table table({"address", "name", "version", "created", "updated"});
+  for (const auto& item : combined.GetArray())
+    table.add_row({scalar(item, "address"), scalar(item, "name"), scalar(item, "version"),
+                   scalar(item, "created_at"), scalar(item, "updated_at")});
+  if (table.empty())
+    context.err() << "no accounts\n";
+  else
+    table.print(context.out());
+  if (!next.empty())
+    context.err() << "more accounts: run again with --page-token " << next
+                  << " (or --all for every page)\n";
+  return 0;
+}
+
+const Registrar kAccountCreate([] {
+  Command c;
+  c.name = "account create";
+  c.summary = "Create the account of your key";
+  c.usage =
+      "account create --name NAME\n"
+      "\n"
+      "POST /v1/accounts, signed with your key (--key): the account's address is the key's.\n"
+      "Prints the new account (--output json: the server's JSON).";
+  c.options = {{"name", "NAME", "display name of the account (required)"}};
+  c.handler = account_create;
+  return c;
+}());
+
+const Registrar kAccountShow([] {
+  Command c;
+  c.name = "account show";
+  c.summary = "Show an account (default: your own)";
+  c.usage =
+      "account show [ADDRESS]\n"
+      "\n"
+      "GET /v1/accounts/ADDRESS; without ADDRESS, the address of your key. Only the account\n"
+      "itself or an admin may read it.";
+  c.max_args = 1;
+  c.handler = account_show;
+  return c;
+}());
+
+const Registrar kAccountUpdate([] {
+  Command c;
+  c.name = "account update";
+  c.summary = "Rename an account (default: your own)";
+  c.usage =
+      "account update [ADDRESS] --name NAME [--if-version N]\n"
+      "\n"
+      "PATCH /v1/accounts/ADDRESS with the new name. With --if-version the server refuses the\n"
+      "change (exit 1, conflict) unless the account is still at version N.";
+  c.options = {{"name", "NAME", "the new display name (required)"},
+               {"if-version", "N", "only update when the account's version is still N"}};
+  c.max_args = 1;
+  c.handler = account_update;
+  return c;
+}());
+
+const Registrar kAccountDelete([] {
+  Command c;
+  c.name = "account delete";
+  c.summary = "Delete an account (default: your own)";
+  c.usage =
+      "account delete [ADDRESS] [--yes]\n"
+      "\n"
+      "DELETE /v1/accounts/ADDRESS. Asks for confirmation on a terminal; without a terminal\n"
+      "on stdin it refuses (exit 2) unless --yes is given.";
+  c.options = {{"yes", "", "do not ask for confirmation"}};
+  c.max_args = 1;
+  c.handler = account_delete;
+  return c;
+}());
+
+const Registrar kAccountList([] {
+  Command c;
+  c.name = "account list";
+  c.summary = "List every account (admins only)";
+  c.usage =
+      "account list [--limit N] [--page-token TOKEN] [--all]\n"
+      "\n"
+      "GET /v1/accounts, one page (of at most N accounts; the server's default otherwise).\n"
+      "When there are more, stderr says which --page-token gives the next page; --all\n"
+      "follows the tokens and prints every account (--output json: one document like the\n"
+      "last page, {\"accounts\": [...], \"next_page_token\": \"\"}). Only the addresses in\n"
+      "formationd's \"admins\" may list.";
+  c.options = {{"limit", "N", "accounts per page"},
+               {"page-token", "TOKEN", "start at this page (from a previous answer)"},
+               {"all", "", "follow page tokens until the last page"}};
+  c.handler = account_list;
+  return c;
+}());
+
+}  // namespace
+}  // namespace form
