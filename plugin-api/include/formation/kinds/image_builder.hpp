@@ -10,7 +10,8 @@
 //   invalid      the Formfile does not parse, or the context breaks a limit (too big, too
 //                many files, absolute paths, "..", symlinks leaving it, device files); the
 //                message says what and where ("Formfile:12:5: expected ...")
-//   not_found    the context archive or the base image is missing
+//   not_found    the context archive is missing (a missing base image is not a build
+//                error: it is reported by health() and refused at instance creation)
 //   unavailable  a tool or the disk it needs is temporarily missing (the caller may retry)
 //   internal     anything else
 // A failed build leaves nothing half-written in the artifact directory.
@@ -30,6 +31,7 @@
 #include <string_view>
 
 #include "formation/plugin.hpp"
+#include "formation/records/build_limits.hpp"
 #include "formation/status.hpp"
 #include "formation/visibility.hpp"
 
@@ -40,7 +42,9 @@ struct FORMATION_API BuildRequest {
   std::string owner;     // address
   std::string name;      // the Formfile's NAME
   std::string formfile_text;
-  std::filesystem::path context_archive;  // the uploaded context (tar), may be large
+  // The uploaded context: a tar archive (plain or compressed) whose root holds the
+  // Formfile; it may be large. The host has already read formfile_text out of it.
+  std::filesystem::path context_archive;
   // Scratch space owned by the host: empty at the call, removed by the host afterwards.
   std::filesystem::path work_dir;
 };
@@ -68,6 +72,10 @@ class FORMATION_API ImageBuilder : public Plugin {
   // the same build_id only once the new ones are complete. `progress` may be empty.
   virtual Result<BuildArtifacts> build(const BuildRequest& request,
                                        const ProgressCallback& progress) = 0;
+
+  // OPTIONAL. The limits this builder enforces, so that the host can refuse an upload
+  // before it starts a build. The default is the spec's ranges and the default caps.
+  [[nodiscard]] virtual BuildLimits limits() const { return {}; }
 
   // REQUIRED. Deletes every artifact of `build_id`. ok when there is nothing to delete
   // (removal is idempotent).
