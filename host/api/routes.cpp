@@ -10,41 +10,26 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "api/api_support.hpp"
 #include "api/authorize.hpp"
 #include "api/json_body.hpp"
 
 namespace formation::host::api {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using Writer = JsonWriter;
 
 constexpr std::size_t kMaxNameLength = 100;
-constexpr std::int64_t kDefaultLimit = 50;
-constexpr std::int64_t kMaxLimit = 100;
 
 struct Shared {
   ApiContext context;
 
   [[nodiscard]] bool is_admin(const std::string& address) const {
-    return std::find(context.admins.begin(), context.admins.end(), address) != context.admins.end();
+    return api::is_admin(context, address);
   }
 };
 
 // ---- helpers ---------------------------------------------------------------------------
-
-void put_string(Writer& w, std::string_view key, std::string_view value) {
-  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-}
-
-std::string rfc3339(TimePoint t) {
-  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  ::gmtime_r(&secs, &tm);
-  char buf[32];
-  auto n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return {buf, n};
-}
 
 void write_account(Writer& w, const Account& a) {
   w.StartObject();
@@ -90,34 +75,6 @@ void write_instance(Writer& w, const Instance& i) {
   w.EndObject();
 }
 
-template <typename F>
-HttpResponse json_response(int status, F&& write) {
-  rapidjson::StringBuffer buffer;
-  Writer w(buffer);
-  write(w);
-  return HttpResponse::json(status, buffer.GetString());
-}
-
-HttpResponse no_content() {
-  HttpResponse r;
-  r.status = 204;
-  r.content_type.clear();
-  return r;
-}
-
-// "0x" + 40 hex digits, any case -> lower case; invalid otherwise.
-Result<std::string> normalize_address(std::string_view text, std::string_view what) {
-  bool ok = text.size() == 42 && (text.starts_with("0x") || text.starts_with("0X"));
-  for (std::size_t i = 2; ok && i < text.size(); ++i) {
-    ok = std::isxdigit(static_cast<unsigned char>(text[i])) != 0;
-  }
-  if (!ok) return Status::invalid(std::string(what) + ": not an address (0x + 40 hex digits)");
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 Status check_name(const std::string& name) {
   if (name.empty() || name.size() > kMaxNameLength) {
     return Status::invalid("body: field 'name' must be 1 to " + std::to_string(kMaxNameLength) +
@@ -126,66 +83,10 @@ Status check_name(const std::string& name) {
   return Status::ok();
 }
 
-std::string percent_decode(std::string_view in) {
-  std::string out;
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%' && i + 2 < in.size()) {
-      int v = 0;
-      auto r = std::from_chars(in.data() + i + 1, in.data() + i + 3, v, 16);
-      if (r.ec == std::errc{} && r.ptr == in.data() + i + 3) {
-        out += static_cast<char>(v);
-        i += 2;
-        continue;
-      }
-    }
-    out += in[i] == '+' ? ' ' : in[i];
-  }
-  return out;
-}
-
-Result<PageRequest> page_request(std::string_view query) {
-  PageRequest page;
-  page.limit = kDefaultLimit;
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    auto part = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    if (part.empty()) continue;
-    auto eq = part.find('=');
-    auto key = part.substr(0, eq);
-    std::string value = eq == std::string_view::npos ? "" : percent_decode(part.substr(eq + 1));
-    if (key == "limit") {
-      std::int64_t n = 0;
-      auto r = std::from_chars(value.data(), value.data() + value.size(), n);
-      if (r.ec != std::errc{} || r.ptr != value.data() + value.size() || n < 1 || n > kMaxLimit) {
-        return Status::invalid("limit: must be an integer from 1 to " + std::to_string(kMaxLimit));
-      }
-      page.limit = n;
-    } else if (key == "page_token") {
-      page.page_token = value;
-    } else {
-      return Status::invalid("unknown query parameter '" + percent_decode(key) +
-                             "' (expected limit, page_token)");
-    }
-  }
-  return page;
-}
-
-Result<std::unique_ptr<Transaction>> begin(const Shared& shared) {
-  StateStore* store = shared.context.store ? shared.context.store() : nullptr;
-  if (store == nullptr) return Status::unavailable("the state store is not running");
-  return store->begin();
-}
-
 // Self or an admin may act on an account.
 Status self_or_admin(const Shared& shared, const std::string& caller, const std::string& target) {
   if (caller == target || shared.is_admin(caller)) return Status::ok();
   return Status::permission_denied("account " + target + " is not yours");
-}
-
-const std::string& caller_of(const HttpRequest& request) {
-  static const std::string none;
-  return request.caller ? *request.caller : none;
 }
 
 // ---- accounts --------------------------------------------------------------------------
@@ -203,7 +104,7 @@ Result<HttpResponse> create_account(const Shared& shared, const HttpRequest& req
   account.address = caller_of(request);
   account.name = *body->string("name");
   if (auto st = check_name(account.name); !st.is_ok()) return st;
-  auto tx = begin(shared);
+  auto tx = begin(shared.context);
   if (!tx.is_ok()) return tx.status();
   auto created = (*tx)->accounts().create(account);
   if (!created.is_ok()) return created.status();
@@ -215,7 +116,7 @@ Result<HttpResponse> get_account(const Shared& shared, const HttpRequest& reques
   auto address = normalize_address(request.path_param("address"), "address");
   if (!address.is_ok()) return address.status();
   if (auto st = self_or_admin(shared, caller_of(request), *address); !st.is_ok()) return st;
-  auto tx = begin(shared);
+  auto tx = begin(shared.context);
   if (!tx.is_ok()) return tx.status();
   auto account = (*tx)->accounts().get(*address);
   if (!account.is_ok()) return account.status();
@@ -230,7 +131,7 @@ Result<HttpResponse> update_account(const Shared& shared, const HttpRequest& req
   if (!body.is_ok()) return body.status();
   auto name = *body->string("name");
   if (auto st = check_name(name); !st.is_ok()) return st;
-  auto tx = begin(shared);
+  auto tx = begin(shared.context);
   if (!tx.is_ok()) return tx.status();
   auto account = (*tx)->accounts().get(*address);
   if (!account.is_ok()) return account.status();
@@ -253,7 +154,7 @@ Result<HttpResponse> delete_account(const Shared& shared, const HttpRequest& req
   if (!address.is_ok()) return address.status();
   if (auto st = self_or_admin(shared, caller_of(request), *address); !st.is_ok()) return st;
   if (!request.body.empty()) return Status::invalid("body: this request takes no body");
-  auto tx = begin(shared);
+  auto tx = begin(shared.context);
   if (!tx.is_ok()) return tx.status();
   auto account = (*tx)->accounts().get(*address);
   if (!account.is_ok()) return account.status();
@@ -276,7 +177,7 @@ Result<HttpResponse> list_accounts(const Shared& shared, const HttpRequest& requ
   }
   auto page = page_request(request.query);
   if (!page.is_ok()) return page.status();
-  auto tx = begin(shared);
+  auto tx = begin(shared.context);
   if (!tx.is_ok()) return tx.status();
   auto accounts = (*tx)->accounts().list(*page);
   if (!accounts.is_ok()) return accounts.status();
@@ -320,7 +221,7 @@ Result<Loaded> load_instance(const Shared& shared, Transaction& tx, const HttpRe
 }
 
 Result<HttpResponse> list_grants(const Shared& shared, const HttpRequest& request) {
-  auto tx = begin(shared);
+  auto tx = begin(shared.context);
   if (!tx.is_ok()) return tx.status();
   auto loaded = load_instance(shared, **tx, request, InstanceAction::read);
   if (!loaded.is_ok()) return loaded.status();
@@ -346,7 +247,7 @@ Result<HttpResponse> put_grant(const Shared& shared, const HttpRequest& request)
   if (!level) {
     return Status::invalid("body: field 'level' must be one of manager, operator, read_only");
   }
-  auto tx = begin(shared);
+  auto tx = begin(shared.context);
   if (!tx.is_ok()) return tx.status();
   auto loaded = load_instance(shared, **tx, request, InstanceAction::read);
   if (!loaded.is_ok()) return loaded.status();
@@ -371,7 +272,7 @@ Result<HttpResponse> delete_grant(const Shared& shared, const HttpRequest& reque
   auto grantee = normalize_address(request.path_param("address"), "address");
   if (!grantee.is_ok()) return grantee.status();
   if (!request.body.empty()) return Status::invalid("body: this request takes no body");
-  auto tx = begin(shared);
+  auto tx = begin(shared.context);
   if (!tx.is_ok()) return tx.status();
   auto loaded = load_instance(shared, **tx, request, InstanceAction::read);
   if (!loaded.is_ok()) return loaded.status();
@@ -396,7 +297,7 @@ Result<HttpResponse> transfer_instance(const Shared& shared, const HttpRequest& 
   if (!body.is_ok()) return body.status();
   auto to = normalize_address(*body->string("to"), "body: field 'to'");
   if (!to.is_ok()) return to.status();
-  auto tx = begin(shared);
+  auto tx = begin(shared.context);
   if (!tx.is_ok()) return tx.status();
   auto loaded = load_instance(shared, **tx, request, InstanceAction::transfer);
   if (!loaded.is_ok()) return loaded.status();

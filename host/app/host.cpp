@@ -2,8 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 
+#include "api/builds.hpp"
+#include "api/operations.hpp"
 #include "api/routes.hpp"
 #include "formation/kinds/state_store.hpp"
 #include "identity/request_verifier.hpp"
@@ -44,6 +48,7 @@ Status Host::start_plugins(std::vector<PreparedInstance> instances) {
     if (auto st = api::add_api_routes(router_, std::move(api)); !st.is_ok()) return st;
   }
   if (auto st = registry_->create_and_start(std::move(instances)); !st.is_ok()) return st;
+  if (auto st = add_build_routes(); !st.is_ok()) return st;
   // Signed routes (DESIGN.md §5): nonces live in the state store, shared by every host.
   if (auto* store = static_cast<StateStore*>(registry_->find(PluginKind::state_store, ""))) {
     auto verifier = std::make_shared<identity::RequestVerifier>(
@@ -59,6 +64,33 @@ Status Host::start_plugins(std::vector<PreparedInstance> instances) {
   }
   router_.freeze();
   return Status::ok();
+}
+
+// Builds need the started plugins: the upload cap comes from the image builder's limits.
+Status Host::add_build_routes() {
+  auto* store = static_cast<StateStore*>(registry_->find(PluginKind::state_store, ""));
+  if (store == nullptr) return Status::ok();
+  const std::string node = node_id();
+  if (auto st = api::recover_interrupted_builds(*store, node); !st.is_ok()) {
+    spdlog::warn("could not mark interrupted builds as failed: {}", st.to_string());
+  }
+  api::ApiContext api{[store] { return store; }, config_.admins};
+  if (auto st = api::add_operation_routes(router_, api); !st.is_ok()) return st;
+  api::BuildsContext builds{
+      api,
+      [this] { return static_cast<ImageBuilder*>(registry_->find(PluginKind::image_builder, "")); },
+      [this](std::function<void()> work) { pool_.post(std::move(work)); },
+      [this](Event event) { events_.publish(std::move(event)); },
+      config_.data_dir / "builds-work",
+      node};
+  return api::add_build_routes(router_, std::move(builds));
+}
+
+// Until nodes register (issue 5 gives them the operator's address), the host name.
+std::string Host::node_id() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return "localhost";
+  return name;
 }
 
 Result<std::string> Host::listen() {

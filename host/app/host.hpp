@@ -35,6 +35,8 @@ class Host {
   [[nodiscard]] const Router& router() const { return router_; }
 
  private:
+  Status add_build_routes();
+  static std::string node_id();
   HostConfig config_;
   std::chrono::steady_clock::time_point started_at_;
   MetricsRegistry metrics_;

@@ -100,7 +100,7 @@ struct Formfile {
   int disk_gb = 5;
   std::optional<Gpu> gpu;
   std::optional<ModelRequirement> model;
-  std::vector<User> users;          // at least one when parsing succeeded
+  std::vector<User> users;            // at least one when parsing succeeded
   std::vector<std::string> packages;  // INSTALL, in order of first mention, no duplicates
   std::vector<EnvVar> env;            // in order written
   std::vector<Step> steps;
@@ -116,8 +116,8 @@ struct Formfile {
 };
 
 struct ParseResult {
-  Formfile formfile;                // meaningful only when errors is empty
-  std::vector<Diagnostic> errors;   // in text order
+  Formfile formfile;               // meaningful only when errors is empty
+  std::vector<Diagnostic> errors;  // in text order
   [[nodiscard]] bool ok() const { return errors.empty(); }
 };
 

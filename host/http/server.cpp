@@ -394,6 +394,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     if (stopping_) return close_now();
     parser_.emplace();
     configure(*parser_, server_.options.max_header_bytes, server_.options.max_body_bytes);
+    body_limit_ = server_.options.max_body_bytes;
     request_id_.clear();
     method_.clear();
     target_.clear();
@@ -433,6 +434,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     target_ = std::string(req.target());
     request_id_ = request_id_for(req);
     if (parser_->is_done()) return on_request();
+    apply_route_body_limit();
     state_ = State::body;
     arm(Clock::now() + server_.options.body_timeout);
     auto expect = req[http::field::expect];
@@ -448,6 +450,15 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     } else {
       read_body();
     }
+  }
+
+  // Uploads may exceed the server-wide cap: the route decides, before the body is read.
+  void apply_route_body_limit() {
+    body_limit_ = server_.options.max_body_bytes;
+    std::string_view target = target_;
+    auto match = server_.router.match(method_, target.substr(0, target.find('?')));
+    if (match.route && match.route->max_body_bytes > 0) body_limit_ = match.route->max_body_bytes;
+    parser_->body_limit(static_cast<std::uint64_t>(body_limit_));
   }
 
   void read_body() {
@@ -470,8 +481,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
                                              in_body ? server_.options.body_timeout.count()
                                                      : server_.options.header_timeout.count())});
     }
-    if (auto error =
-            parse_error(ec, server_.options.max_header_bytes, server_.options.max_body_bytes)) {
+    if (auto error = parse_error(ec, server_.options.max_header_bytes, body_limit_)) {
       return send_error(*error);
     }
     close_now();  // the peer went away, or the server is closing the connection
@@ -595,6 +605,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   // The request being served, for the response, the access log and the metrics.
   std::string request_id_, method_, target_, route_ = "unmatched";
+  std::size_t body_limit_ = 0;
   bool keep_alive_ = false;
   bool head_ = false;
   unsigned version_ = 11;

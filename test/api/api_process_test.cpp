@@ -9,6 +9,9 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <thread>
 #include <map>
 #include <memory>
 #include <random>
@@ -18,6 +21,11 @@
 #include <utility>
 #include <vector>
 
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "build_context.hpp"
+#include "build_id.hpp"
 #include "daemon_process.hpp"
 #include "formation/kinds/state_store.hpp"
 #include "identity/signing.hpp"
@@ -51,6 +59,25 @@ std::string random_hex(std::size_t bytes) {
   for (auto& x : b) x = static_cast<std::uint8_t>(rng()());
   return id::to_hex(b);
 }
+
+// A folder removed at the end of the test.
+class TempDir {
+ public:
+  TempDir() {
+    path_ = std::filesystem::temp_directory_path() / ("api-context-" + random_hex(8));
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
 
 struct Key {
   id::PrivateKey key{};
@@ -167,6 +194,10 @@ class ApiProcess : public ::testing::Test {
                              "{\"plugin\": \"state-sqlite\", \"parameters\": "
                              "{\"path\": \"" +
                                  db_file_->string() + "\"}}\n");
+    config_->add_plugin_file("builder-cloudinit.json",
+                             "{\"plugin\": \"builder-cloudinit\", \"parameters\": "
+                             "{\"artifact_dir\": \"" +
+                                 (config_->dir() / "artifacts").string() + "\"}}\n");
     config_->add_plugin_file(
         "example-echo.json",
         "{\"plugin\": \"example-echo\", \"parameters\": {\"greeting\": \"hi\"}}\n");
@@ -253,6 +284,38 @@ class ApiProcess : public ::testing::Test {
     }
     EXPECT_TRUE((*tx)->commit().is_ok());
     return i.id;
+  }
+
+  // A finished build owned by `owner`; returns its id.
+  static std::string put_build(const std::string& owner) {
+    auto tx = store_->store->begin();
+    EXPECT_TRUE(tx.is_ok()) << tx.status().to_string();
+    Build b;
+    b.build_id = random_hex(32);
+    b.owner = owner;
+    b.name = "b";
+    b.state = BuildState::built;
+    b.manifest_json = "{}";
+    auto created = (*tx)->builds().create(b);
+    EXPECT_TRUE(created.is_ok()) << created.status().to_string();
+    EXPECT_TRUE((*tx)->commit().is_ok());
+    return b.build_id;
+  }
+
+  // A running operation started by `owner`; returns its id.
+  static std::string put_operation(const std::string& owner) {
+    auto tx = store_->store->begin();
+    EXPECT_TRUE(tx.is_ok()) << tx.status().to_string();
+    Operation op;
+    op.id = random_hex(16);
+    op.kind = "build";
+    op.target_id = random_hex(32);
+    op.owner = owner;
+    op.state = OperationState::running;
+    auto created = (*tx)->operations().create(op);
+    EXPECT_TRUE(created.is_ok()) << created.status().to_string();
+    EXPECT_TRUE((*tx)->commit().is_ok());
+    return op.id;
   }
 
   static Result<Instance> get_instance(const std::string& instance_id) {
@@ -503,7 +566,7 @@ constexpr std::array<const char*, kCases> kCaseNames = {
     "no signature", "bad signature", "replayed", "skewed", "other account",
     "read_only",    "operator",      "manager",  "owner",  "admin"};
 
-enum class Subject { none, account, instance };
+enum class Subject { none, account, instance, build, operation };
 
 struct Expectation {
   Subject subject;
@@ -551,6 +614,16 @@ const std::map<std::pair<std::string, std::string>, Expectation>& matrix() {
        {Subject::instance, "", "", {401, 401, 401, 401, 404, 403, 403, 204, 204, 204}}},
       {{"POST", "/v1/instances/{id}/transfer"},
        {Subject::instance, "", "", {401, 401, 401, 401, 404, 403, 403, 403, 200, 200}}},
+      // An empty upload is refused once the signature is good: building needs no account.
+      {{"POST", "/v1/builds"},
+       {Subject::none, "", "", {401, 401, 401, 401, 400, 400, 400, 400, 400, 400}}},
+      {{"GET", "/v1/builds"},
+       {Subject::none, "?limit=5", "", {401, 401, 401, 401, 200, 200, 200, 200, 200, 200}}},
+      // Builds and operations are the owner's: anyone else is told they do not exist.
+      {{"GET", "/v1/builds/{build_id}"},
+       {Subject::build, "", "", {401, 401, 401, 401, 404, 404, 404, 404, 200, 200}}},
+      {{"GET", "/v1/operations/{id}"},
+       {Subject::operation, "", "", {401, 401, 401, 401, 404, 404, 404, 404, 200, 200}}},
   };
   return table;
 }
@@ -606,6 +679,10 @@ TEST_F(ApiProcess, AuthorisationMatrixCoversEveryRoute) {
         target = replace(target, "{id}", id);
         target = replace(target, "{address}", m == "PUT" ? grantee.address : reader.address);
         if (p.ends_with("/transfer")) body = R"({"to": ")" + grantee.address + R"("})";
+      } else if (e.subject == Subject::build) {
+        target = replace(target, "{build_id}", put_build(owner.address));
+      } else if (e.subject == Subject::operation) {
+        target = replace(target, "{id}", put_operation(owner.address));
       }
       target += e.query;
 
@@ -640,6 +717,133 @@ TEST_F(ApiProcess, AuthorisationMatrixCoversEveryRoute) {
       }
     }
   }
+}
+
+
+// ---- builds ----------------------------------------------------------------------------
+
+std::string read_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// A context folder packed the way `form pack build` packs it.
+std::string packed(const std::filesystem::path& dir) {
+  auto archive = std::filesystem::temp_directory_path() / ("api-build-" + random_hex(8) + ".tgz");
+  auto index = build_context::pack_directory(dir, archive, ContextLimits{});
+  EXPECT_TRUE(index.is_ok()) << index.status().to_string();
+  std::string bytes = read_bytes(archive);
+  std::filesystem::remove(archive);
+  return bytes;
+}
+
+// A tar holding `entries` (path -> content) as given, hostile paths included.
+std::string raw_tar(const std::vector<std::pair<std::string, std::string>>& entries) {
+  std::vector<char> buffer(1 << 20);
+  std::size_t used = 0;
+  archive* a = archive_write_new();
+  archive_write_set_format_pax_restricted(a);
+  archive_write_open_memory(a, buffer.data(), buffer.size(), &used);
+  for (const auto& [path, content] : entries) {
+    archive_entry* e = archive_entry_new();
+    archive_entry_set_pathname(e, path.c_str());
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_entry_set_size(e, static_cast<la_int64_t>(content.size()));
+    archive_write_header(a, e);
+    archive_write_data(a, content.data(), content.size());
+    archive_entry_free(e);
+  }
+  archive_write_close(a);
+  archive_write_free(a);
+  return {buffer.data(), used};
+}
+
+// Polls the operation until it finishes (60 s at most); its final JSON.
+template <typename Call>
+Reply wait_operation(Call call, const Key& k, const std::string& location) {
+  Reply r;
+  for (int i = 0; i < 600; ++i) {
+    r = call(k, "GET", location, "");
+    if (r.status != 200) return r;
+    std::string state = (*r.json)["state"].GetString();
+    if (state == "succeeded" || state == "failed") return r;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return r;
+}
+
+const std::string kMinimalFormfile =
+    "NAME api-test\nUSER username:dev passwd:secret\nCOPY hello.txt /srv/hello.txt\n";
+
+TEST_F(ApiProcess, BuildUploadPollFetchAndOnlyTheOwnerSeesIt) {
+  Key me = random_key();
+  Key other = random_key();
+  TempDir dir;
+  std::ofstream(dir.path() / "Formfile") << kMinimalFormfile;
+  std::ofstream(dir.path() / "hello.txt") << "hello\n";
+  const std::string body = packed(dir.path());
+
+  auto accepted = call(me, "POST", "/v1/builds", body);
+  ASSERT_EQ(accepted.status, 202) << accepted.body;
+  const std::string build_id = (*accepted.json)["build_id"].GetString();
+  EXPECT_EQ(build_id, *formfile::build_id(me.address, "api-test"));
+  const std::string op_id = (*accepted.json)["operation"]["id"].GetString();
+
+  auto done = wait_operation(&ApiProcess::call, me, "/v1/operations/" + op_id);
+  ASSERT_EQ(done.status, 200) << done.body;
+  ASSERT_EQ(std::string((*done.json)["state"].GetString()), "succeeded") << done.body;
+  EXPECT_EQ((*done.json)["progress"].GetInt(), 100);
+
+  auto build = call(me, "GET", "/v1/builds/" + build_id);
+  ASSERT_EQ(build.status, 200) << build.body;
+  EXPECT_EQ(std::string((*build.json)["state"].GetString()), "Built");
+  EXPECT_EQ(std::string((*build.json)["owner"].GetString()), me.address);
+  ASSERT_TRUE((*build.json)["manifest"].IsObject()) << build.body;
+  EXPECT_EQ(build.body.find("secret"), std::string::npos) << "the password leaked: " << build.body;
+
+  // Another account: the build and the operation do not exist for it.
+  EXPECT_EQ(call(other, "GET", "/v1/builds/" + build_id).status, 404);
+  EXPECT_EQ(call(other, "GET", "/v1/operations/" + op_id).status, 404);
+  auto others = call(other, "GET", "/v1/builds");
+  ASSERT_EQ(others.status, 200);
+  EXPECT_EQ(others.body.find(build_id), std::string::npos);
+  EXPECT_NE(call(me, "GET", "/v1/builds").body.find(build_id), std::string::npos);
+
+  // The same NAME again replaces the build: same id, built again.
+  auto again = call(me, "POST", "/v1/builds", body);
+  ASSERT_EQ(again.status, 202) << again.body;
+  EXPECT_EQ(std::string((*again.json)["build_id"].GetString()), build_id);
+  auto redone =
+      wait_operation(&ApiProcess::call, me, "/v1/operations/" + std::string((*again.json)["operation"]["id"].GetString()));
+  EXPECT_EQ(std::string((*redone.json)["state"].GetString()), "succeeded") << redone.body;
+}
+
+TEST_F(ApiProcess, BuildRefusesABadFormfileWithLineAndColumn) {
+  Key me = random_key();
+  TempDir dir;
+  std::ofstream(dir.path() / "Formfile") << "USER username:dev passwd:x\nVCPU two\n";
+  auto refused = call(me, "POST", "/v1/builds", packed(dir.path()));
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_NE(refused.message.find("Formfile:2:6"), std::string::npos) << refused.message;
+  auto listed = call(me, "GET", "/v1/builds");
+  EXPECT_EQ((*listed.json)["builds"].Size(), 0u) << listed.body;
+}
+
+TEST_F(ApiProcess, BuildRefusesContextsThatLeaveTheirFolder) {
+  Key me = random_key();
+  auto escaping = call(me, "POST", "/v1/builds",
+                       raw_tar({{"Formfile", kMinimalFormfile}, {"../hello.txt", "x"}}));
+  EXPECT_EQ(escaping.status, 400) << escaping.body;
+  EXPECT_NE(escaping.message.find(".."), std::string::npos) << escaping.message;
+  auto absolute = call(me, "POST", "/v1/builds",
+                       raw_tar({{"Formfile", kMinimalFormfile}, {"/etc/hello.txt", "x"}}));
+  EXPECT_EQ(absolute.status, 400) << absolute.body;
+  auto no_formfile = call(me, "POST", "/v1/builds", raw_tar({{"hello.txt", "x"}}));
+  EXPECT_EQ(no_formfile.status, 400) << no_formfile.body;
+  EXPECT_NE(no_formfile.message.find("Formfile"), std::string::npos) << no_formfile.message;
+  auto garbage = call(me, "POST", "/v1/builds", std::string(4096, 'z'));
+  EXPECT_EQ(garbage.status, 400) << garbage.body;
 }
 
 }  // namespace

@@ -2,3 +2,4 @@
 formation_add_fuzzer(fuzz_config SOURCE fuzz_config.cpp LIBS $<IF:$<BOOL:${FORMATION_FUZZ}>,formation_config_fuzz,formation_config>)
 formation_add_fuzzer(fuzz_http_request SOURCE fuzz_http_request.cpp LIBS $<IF:$<BOOL:${FORMATION_FUZZ}>,formation_http_fuzz,formation_http>)
 formation_add_fuzzer(fuzz_signature_headers SOURCE fuzz_signature_headers.cpp LIBS $<IF:$<BOOL:${FORMATION_FUZZ}>,formation_identity_fuzz,formation_identity>)
+formation_add_fuzzer(fuzz_formfile SOURCE fuzz_formfile.cpp LIBS $<IF:$<BOOL:${FORMATION_FUZZ}>,formation_formfile_fuzz,formation_formfile>)

@@ -118,6 +118,14 @@ CliError api_error(const Response& response) {
   return CliError(exit_code, text, hint_for(code, response.status));
 }
 
+namespace {
+int on_transfer(void* data, curl_off_t, curl_off_t, curl_off_t total, curl_off_t sent) {
+  auto& progress = *static_cast<std::function<void(long long, long long)>*>(data);
+  if (total > 0) progress(static_cast<long long>(sent), static_cast<long long>(total));
+  return 0;
+}
+}  // namespace
+
 ApiClient::ApiClient(std::string base_url, double timeout_seconds, RequestSigner signer)
     : base_url_(without_trailing_slash(std::move(base_url))),
       base_path_(path_of(base_url_)),
@@ -165,7 +173,9 @@ Response ApiClient::send(Request request) {
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(h, CURLOPT_USERAGENT, user_agent.c_str());
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms_);
+  const long timeout_ms =
+      request.timeout_seconds > 0 ? std::lround(request.timeout_seconds * 1000) : timeout_ms_;
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, std::min<long>(timeout_ms_, 10000));
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -174,6 +184,12 @@ Response ApiClient::send(Request request) {
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &response.body);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &response);
+
+  if (request.upload_progress) {
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_transfer);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, &request.upload_progress);
+  }
 
   CURLcode rc = curl_easy_perform(h);
   if (rc != CURLE_OK) {

@@ -25,6 +25,10 @@ struct Request {
   // root's own path, if any, followed by `target`), and extra headers to send.
   std::string target_as_sent;
   std::map<std::string, std::string> headers;
+  // Uploads: called now and then with the bytes sent so far and the total; may be empty.
+  std::function<void(long long sent, long long total)> upload_progress;
+  // Seconds for this request instead of --timeout (0: --timeout); for large uploads.
+  double timeout_seconds = 0;
 
   static Request get(std::string target, Auth auth = Auth::kNone) {
     Request r;

@@ -37,7 +37,8 @@ const char* kExitCodes =
     "  1  the API answered an error (printed as 'error: <code>: <message> (request <id>)')\n"
     "  2  usage error: unknown command or option, bad value, wrong arguments\n"
     "  3  cannot reach the API (not running, wrong --api, network, timeout)\n"
-    "  4  key or authentication problem (key file missing or unusable, signature refused)\n";
+    "  4  key or authentication problem (key file missing or unusable, signature refused)\n"
+    "  5  invalid local input (a Formfile or build context; every error is printed)\n";
 
 const GlobalOptionSpec* find_global(std::string_view name) {
   for (const auto& spec : kGlobalOptions) {

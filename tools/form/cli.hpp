@@ -30,6 +30,7 @@ enum class Exit : int {
   kUsage = 2,        // unknown command or option, bad value, wrong number of arguments
   kUnreachable = 3,  // cannot reach the API (connect, DNS, TLS, timeout)
   kAuth = 4,         // key file missing or unusable, or the API refused the signature
+  kInvalid = 5,      // a local input is invalid (a Formfile or build context)
 };
 
 // Everything that ends a command early. run() prints "error: <message>" and, when set,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <optional>
@@ -74,6 +75,9 @@ struct FORMATION_API Route {
   RouteHandler handler;
   RouteAccess access = RouteAccess::signed_request;
   RouteExecution execution = RouteExecution::blocking_pool;
+  // The largest request body this route takes; 0 means the server's http.max_body_bytes.
+  // For uploads (build contexts) that are larger than ordinary JSON bodies.
+  std::size_t max_body_bytes = 0;
 };
 
 }  // namespace formation

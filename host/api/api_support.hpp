@@ -1,0 +1,51 @@
+// What every route of the host's tenant API shares: JSON writing, time stamps, paging
+// query parameters, addresses, and the one way a request opens a store transaction.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "api/routes.hpp"
+#include "formation/http.hpp"
+#include "formation/kinds/state_store.hpp"
+
+namespace formation::host::api {
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void put_string(JsonWriter& w, std::string_view key, std::string_view value);
+std::string rfc3339(TimePoint t);
+
+template <typename F>
+HttpResponse json_response(int status, F&& write) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  std::forward<F>(write)(w);
+  return HttpResponse::json(status, buffer.GetString());
+}
+
+HttpResponse no_content();
+
+// "0x" + 40 hex digits, any case -> lower case; invalid (naming `what`) otherwise.
+Result<std::string> normalize_address(std::string_view text, std::string_view what);
+
+// Query-string decoding ('+' is a space); malformed escapes are kept as they are.
+std::string percent_decode(std::string_view in);
+
+// `limit` (1..100, default 50) and `page_token`; any other parameter is invalid.
+Result<PageRequest> page_request(std::string_view query);
+
+// unavailable while the state store is not running.
+Result<std::unique_ptr<Transaction>> begin(const ApiContext& context);
+
+// The verified signer, or "" on an anonymous route.
+const std::string& caller_of(const HttpRequest& request);
+
+bool is_admin(const ApiContext& context, const std::string& address);
+
+}  // namespace formation::host::api

@@ -1,0 +1,468 @@
+// form pack validate | build | status | list: Formfiles and builds (docs/cli.md, "form pack";
+// docs/formfile.md). validate works offline with the same parser and context rules as the
+// server; build packs the folder, uploads it, and follows the build's operation.
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <ostream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "api_client.hpp"
+#include "build_context.hpp"
+#include "build_id.hpp"
+#include "cli.hpp"
+#include "formfile.hpp"
+#include "keystore.hpp"
+#include "output.hpp"
+
+namespace form {
+namespace {
+
+namespace fs = std::filesystem;
+namespace ff = formation::formfile;
+namespace bc = formation::build_context;
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+// An upload of the largest context the default limits allow can take a while.
+constexpr double kUploadTimeoutSeconds = 3600;
+constexpr auto kPollInterval = std::chrono::milliseconds(500);
+
+std::string scalar(const rapidjson::Value& object, const char* name) {
+  if (!object.IsObject()) return {};
+  auto it = object.FindMember(name);
+  if (it == object.MemberEnd()) return {};
+  const auto& v = it->value;
+  if (v.IsString()) return v.GetString();
+  if (v.IsInt64()) return std::to_string(v.GetInt64());
+  if (v.IsBool()) return v.GetBool() ? "true" : "false";
+  return {};
+}
+
+rapidjson::Document parse_object(const Response& response) {
+  rapidjson::Document doc;
+  doc.Parse(response.body.c_str(), response.body.size());
+  if (doc.HasParseError() || !doc.IsObject())
+    throw CliError(Exit::kApiError,
+                   "unexpected answer from the API (HTTP " + std::to_string(response.status) +
+                       "): not a JSON object",
+                   "is --api the address of a formationd?");
+  return doc;
+}
+
+fs::path context_dir(const Args& args) {
+  fs::path dir = args.positional.empty() ? fs::path(".") : fs::path(args.positional[0]);
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    throw usage_error("'" + dir.string() + "' is not a directory",
+                      "give the folder that holds the Formfile (default: the current folder)");
+  if (!fs::exists(dir / "Formfile", ec))
+    throw CliError(Exit::kInvalid, "no Formfile in " + dir.string(),
+                   "a build context is a folder with a file named Formfile at its root "
+                   "(docs/formfile.md)");
+  return dir;
+}
+
+// The address builds are owned by, when a key file is at hand (only to show the build_id).
+std::string owner_if_known(Context& context) {
+  try {
+    const std::string& path = context.options().key_file;
+    return key_file_address(read_key_file(path), path);
+  } catch (const CliError&) {
+    return {};
+  }
+}
+
+struct Checked {
+  ff::ParseResult parsed;
+  bc::ContextIndex index;
+  std::vector<ff::Diagnostic> problems;  // parse errors, limits, missing COPY sources
+  std::string context_error;             // a context rule, when the folder breaks one
+};
+
+Checked check(const fs::path& dir) {
+  Checked c;
+  auto index = bc::index_directory(dir, formation::ContextLimits{});
+  if (!index.is_ok()) {
+    c.context_error = index.status().message();
+    std::ifstream in(dir / "Formfile", std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    c.parsed = ff::parse(text);
+    c.problems = c.parsed.errors;
+    return c;
+  }
+  c.index = std::move(index).value();
+  c.parsed = ff::parse(c.index.formfile_text);
+  c.problems = c.parsed.errors;
+  if (c.parsed.ok()) {
+    c.problems = ff::check_network_limits(c.parsed.formfile, formation::NetworkLimits{});
+    auto missing = bc::check_copy_sources(c.parsed.formfile, c.index);
+    c.problems.insert(c.problems.end(), missing.begin(), missing.end());
+  }
+  return c;
+}
+
+bool valid(const Checked& c) { return c.problems.empty() && c.context_error.empty(); }
+
+void print_problems(Context& context, const fs::path& dir, const Checked& c) {
+  if (context.json()) {
+    rapidjson::StringBuffer buffer;
+    JsonWriter w(buffer);
+    w.StartObject();
+    w.Key("valid");
+    w.Bool(false);
+    w.Key("errors");
+    w.StartArray();
+    for (const auto& d : c.problems) {
+      w.StartObject();
+      w.Key("file");
+      w.String("Formfile");
+      w.Key("line");
+      w.Int(d.at.line);
+      w.Key("column");
+      w.Int(d.at.column);
+      w.Key("message");
+      w.String(d.message.c_str());
+      w.EndObject();
+    }
+    if (!c.context_error.empty()) {
+      w.StartObject();
+      w.Key("file");
+      w.String("context");
+      w.Key("message");
+      w.String(c.context_error.c_str());
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    context.out() << buffer.GetString() << '\n';
+    return;
+  }
+  const std::string file = (dir / "Formfile").lexically_normal().string();
+  for (const auto& d : c.problems) context.err() << ff::format(d, file) << '\n';
+  if (!c.context_error.empty()) context.err() << c.context_error << '\n';
+}
+
+std::string resources_text(const ff::Formfile& f) {
+  std::string text = std::to_string(f.vcpus) + " vCPU, " + std::to_string(f.memory_mb) +
+                     " MB memory, " + std::to_string(f.disk_gb) + " GB disk";
+  if (f.gpu) text += ", " + std::to_string(f.gpu->count) + "x " + f.gpu->model;
+  return text;
+}
+
+void print_summary(Context& context, const Checked& c, const std::string& build_id) {
+  const ff::Formfile& f = c.parsed.formfile;
+  const std::string name = ff::effective_name(f, c.index.formfile_text);
+  if (context.json()) {
+    rapidjson::StringBuffer buffer;
+    JsonWriter w(buffer);
+    w.StartObject();
+    w.Key("valid");
+    w.Bool(true);
+    w.Key("name");
+    w.String(name.c_str());
+    w.Key("build_id");
+    build_id.empty() ? w.Null() : w.String(build_id.c_str());
+    w.Key("formfile");
+    const std::string json = ff::to_json(f);
+    w.RawValue(json.c_str(), json.size(), rapidjson::kObjectType);
+    w.Key("context");
+    w.StartObject();
+    w.Key("files");
+    w.Int64(c.index.file_count);
+    w.Key("bytes");
+    w.Int64(c.index.total_bytes);
+    w.EndObject();
+    w.EndObject();
+    context.out() << buffer.GetString() << '\n';
+    return;
+  }
+  Table table;
+  table.add_row({"name", name + (f.name ? "" : " (generated: the Formfile has no NAME)")});
+  if (!build_id.empty()) table.add_row({"build id", build_id});
+  table.add_row({"resources", resources_text(f)});
+  std::string users;
+  for (const auto& u : f.users) users += (users.empty() ? "" : ", ") + u.username;
+  table.add_row({"users", users});
+  if (!f.packages.empty()) table.add_row({"packages", std::to_string(f.packages.size())});
+  table.add_row({"steps", std::to_string(f.steps.size()) + " (COPY, WORKDIR, RUN)"});
+  if (f.entrypoint) {
+    std::string entry = f.entrypoint->exec_form ? "" : f.entrypoint->command;
+    for (const auto& a : f.entrypoint->argv) entry += (entry.empty() ? "" : " ") + a;
+    table.add_row({"entrypoint", entry});
+  }
+  std::string ports;
+  for (int p : f.expose) ports += (ports.empty() ? "" : ", ") + std::to_string(p);
+  if (!ports.empty()) table.add_row({"ports", ports});
+  table.add_row({"context", std::to_string(c.index.file_count) + " entries, " +
+                                std::to_string(c.index.total_bytes) + " bytes"});
+  table.print(context.out());
+}
+
+std::string build_id_for(Context& context, const Checked& c) {
+  const std::string owner = owner_if_known(context);
+  if (owner.empty()) return {};
+  auto id = ff::build_id(owner, ff::effective_name(c.parsed.formfile, c.index.formfile_text));
+  return id.is_ok() ? *id : std::string{};
+}
+
+int pack_validate(Context& context, const Args& args) {
+  const fs::path dir = context_dir(args);
+  Checked c = check(dir);
+  if (!valid(c)) {
+    print_problems(context, dir, c);
+    return static_cast<int>(Exit::kInvalid);
+  }
+  print_summary(context, c, build_id_for(context, c));
+  return 0;
+}
+
+// Lines on stderr, only when something changed, so a log of the run stays readable.
+class ProgressPrinter {
+ public:
+  explicit ProgressPrinter(std::ostream& err) : err_(err) {}
+  void show(const std::string& what, int percent) {
+    if (what == last_what_ && percent == last_percent_) return;
+    last_what_ = what;
+    last_percent_ = percent;
+    err_ << what << ' ' << percent << "%\n" << std::flush;
+  }
+
+ private:
+  std::ostream& err_;
+  std::string last_what_;
+  int last_percent_ = -1;
+};
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// A temporary file removed when the object goes.
+class TempFile {
+ public:
+  TempFile() {
+    std::string templ = (fs::temp_directory_path() / "form-context-XXXXXX").string();
+    const int fd = ::mkstemp(templ.data());
+    if (fd < 0) throw CliError(Exit::kApiError, "cannot create a temporary file in /tmp");
+    ::close(fd);
+    path_ = templ;
+  }
+  ~TempFile() {
+    std::error_code ignored;
+    fs::remove(path_, ignored);
+  }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  [[nodiscard]] const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+Response follow_operation(Context& context, const std::string& operation_id, bool quiet) {
+  ProgressPrinter printer(context.err());
+  for (;;) {
+    Response response =
+        context.api().call(Request::get("/v1/operations/" + operation_id, Auth::kSigned));
+    rapidjson::Document doc = parse_object(response);
+    const std::string state = scalar(doc, "state");
+    if (!quiet) {
+      const std::string message = scalar(doc, "message");
+      printer.show(message.empty() ? state : message, std::stoi("0" + scalar(doc, "progress")));
+    }
+    if (state == "succeeded") return response;
+    if (state == "failed") {
+      std::string message = "the build failed";
+      if (doc.HasMember("error") && doc["error"].IsObject())
+        message += ": " + scalar(doc["error"], "message");
+      throw CliError(Exit::kApiError, message,
+                     "fix the Formfile or the context, then run 'form pack build' again");
+    }
+    std::this_thread::sleep_for(kPollInterval);
+  }
+}
+
+int pack_build(Context& context, const Args& args) {
+  const fs::path dir = context_dir(args);
+  Checked c = check(dir);
+  if (!valid(c)) {
+    print_problems(context, dir, c);
+    return static_cast<int>(Exit::kInvalid);
+  }
+  const bool quiet = args.has("quiet");
+  ProgressPrinter printer(context.err());
+  TempFile archive;
+  auto packed = bc::pack_directory(dir, archive.path(), formation::ContextLimits{},
+                                   [&](std::int64_t done, std::int64_t total) {
+                                     if (!quiet && total > 0)
+                                       printer.show("packing", static_cast<int>(done * 100 / total));
+                                   });
+  if (!packed.is_ok()) throw CliError(Exit::kInvalid, packed.status().message());
+
+  Request upload = Request::with_body("POST", "/v1/builds", read_file(archive.path()));
+  upload.content_type = "application/gzip";
+  upload.timeout_seconds = kUploadTimeoutSeconds;
+  if (!quiet) {
+    upload.upload_progress = [&](long long sent, long long total) {
+      printer.show("uploading", static_cast<int>(sent * 100 / total));
+    };
+  }
+  Response accepted = context.api().call(std::move(upload));
+  rapidjson::Document doc = parse_object(accepted);
+  const std::string build_id = scalar(doc, "build_id");
+  std::string operation_id;
+  if (doc.HasMember("operation")) operation_id = scalar(doc["operation"], "id");
+  if (build_id.empty() || operation_id.empty())
+    throw CliError(Exit::kApiError, "unexpected answer from POST /v1/builds: no build_id");
+  if (!quiet) context.err() << "build " << build_id << " started\n";
+  if (args.has("no-wait")) {
+    if (context.json())
+      print_raw_json(context.out(), accepted.body);
+    else
+      context.out() << build_id << '\n';
+    return 0;
+  }
+  follow_operation(context, operation_id, quiet);
+  if (context.json()) {
+    Response build = context.api().call(Request::get("/v1/builds/" + build_id, Auth::kSigned));
+    print_raw_json(context.out(), build.body);
+  } else {
+    context.out() << build_id << '\n';
+  }
+  return 0;
+}
+
+void print_build(Context& context, const Response& response) {
+  if (context.json()) {
+    print_raw_json(context.out(), response.body);
+    return;
+  }
+  rapidjson::Document doc = parse_object(response);
+  Table table;
+  table.add_row({"build id", scalar(doc, "build_id")});
+  table.add_row({"name", scalar(doc, "name")});
+  table.add_row({"state", scalar(doc, "state")});
+  if (!scalar(doc, "reason").empty()) table.add_row({"reason", scalar(doc, "reason")});
+  if (doc.HasMember("manifest") && doc["manifest"].IsObject()) {
+    const auto& manifest = doc["manifest"];
+    if (manifest.HasMember("resources")) {
+      const auto& r = manifest["resources"];
+      table.add_row({"resources", scalar(r, "vcpus") + " vCPU, " + scalar(r, "memory_mb") +
+                                      " MB memory, " + scalar(r, "disk_gb") + " GB disk"});
+    }
+    if (manifest.HasMember("artifacts") && manifest["artifacts"].IsObject()) {
+      for (const auto& a : manifest["artifacts"].GetObject()) {
+        table.add_row({std::string("artifact ") + a.name.GetString(),
+                       scalar(a.value, "file") + " (" + scalar(a.value, "bytes") + " bytes)"});
+      }
+    }
+  }
+  table.add_row({"updated", scalar(doc, "updated_at")});
+  table.print(context.out());
+}
+
+int pack_status(Context& context, const Args& args) {
+  const std::string& id = args.positional[0];
+  Response response = context.api().send(Request::get("/v1/builds/" + id, Auth::kSigned));
+  if (response.status == 404) {
+    CliError base = api_error(response);
+    throw CliError(base.code(), base.what(),
+                   "no build " + id + " of yours; 'form pack list' shows your builds");
+  }
+  if (response.status >= 400) throw api_error(response);
+  print_build(context, response);
+  return 0;
+}
+
+int pack_list(Context& context, const Args&) {
+  Response response = context.api().call(Request::get("/v1/builds", Auth::kSigned));
+  if (context.json()) {
+    print_raw_json(context.out(), response.body);
+    return 0;
+  }
+  rapidjson::Document doc = parse_object(response);
+  Table table({"build id", "name", "state", "updated"});
+  if (doc.HasMember("builds") && doc["builds"].IsArray()) {
+    for (const auto& b : doc["builds"].GetArray())
+      table.add_row(
+          {scalar(b, "build_id"), scalar(b, "name"), scalar(b, "state"), scalar(b, "updated_at")});
+  }
+  if (table.empty())
+    context.err() << "no builds yet; 'form pack build DIR' makes one\n";
+  else
+    table.print(context.out());
+  return 0;
+}
+
+const Registrar kPackValidate([] {
+  Command c;
+  c.name = "pack validate";
+  c.summary = "Check a Formfile and its build context offline";
+  c.usage =
+      "pack validate [DIR]\n"
+      "\n"
+      "Parses DIR/Formfile (default: ./Formfile) and checks the folder as the server would\n"
+      "(.formignore applied, no device files, no symlinks leaving it, COPY sources present).\n"
+      "Prints every error as FILE:LINE:COLUMN: message and exits 5, or prints a summary of\n"
+      "what will be built (with the build id when your key file is at hand).";
+  c.max_args = 1;
+  c.handler = pack_validate;
+  return c;
+}());
+
+const Registrar kPackBuild([] {
+  Command c;
+  c.name = "pack build";
+  c.summary = "Build a Formfile on the network (upload the context, follow the build)";
+  c.usage =
+      "pack build [DIR] [--no-wait] [--quiet]\n"
+      "\n"
+      "Validates DIR like 'form pack validate', packs it into a compressed tar (respecting\n"
+      "DIR/.formignore), uploads it to POST /v1/builds signed with your key, and follows the\n"
+      "build's operation, printing progress on stderr. Prints the build id on stdout. The\n"
+      "same NAME built again by the same key replaces the previous build.";
+  c.options = {{"no-wait", "", "print the build id once uploaded, without waiting"},
+               {"quiet", "", "no progress on stderr"}};
+  c.max_args = 1;
+  c.handler = pack_build;
+  return c;
+}());
+
+const Registrar kPackStatus([] {
+  Command c;
+  c.name = "pack status";
+  c.summary = "Show a build: state, manifest and artifacts";
+  c.usage =
+      "pack status BUILD_ID\n"
+      "\n"
+      "GET /v1/builds/BUILD_ID. Only the owner of a build (or an admin) can see it.";
+  c.min_args = 1;
+  c.max_args = 1;
+  c.handler = pack_status;
+  return c;
+}());
+
+const Registrar kPackList([] {
+  Command c;
+  c.name = "pack list";
+  c.summary = "List your builds";
+  c.usage =
+      "pack list\n"
+      "\n"
+      "GET /v1/builds: the builds owned by your key.";
+  c.handler = pack_list;
+  return c;
+}());
+
+}  // namespace
+}  // namespace form
