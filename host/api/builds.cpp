@@ -93,9 +93,11 @@ class WorkDir {
   explicit WorkDir(fs::path path) : path_(std::move(path)) {}
   WorkDir(const WorkDir&) = delete;
   WorkDir& operator=(const WorkDir&) = delete;
-  ~WorkDir() {
+  ~WorkDir() { remove(); }
+  void remove() {
     std::error_code ignored;
     if (!path_.empty()) fs::remove_all(path_, ignored);
+    path_.clear();
   }
   [[nodiscard]] const fs::path& path() const { return path_; }
   // Hands the folder over to whoever removes it later.
@@ -239,6 +241,7 @@ void run_build(const BuildsContext& ctx, ImageBuilder& builder, BuildRequest req
   } catch (const std::exception& e) {
     outcome = Status::internal(std::string("the builder threw: ") + e.what());
   }
+  scratch.remove();  // before anyone is told the build is over
   auto build = finish_build(ctx.api, request.build_id, outcome);
   update_operation(ctx.api, operation_id, [&](Operation& op) {
     if (outcome.is_ok() && build.is_ok()) {

@@ -18,7 +18,7 @@
 namespace formation::formfile {
 
 // The largest Formfile parse() accepts; longer text is one error at 1:1.
-inline constexpr std::size_t kMaxFormfileBytes = 1024 * 1024;
+inline constexpr std::size_t kMaxFormfileBytes = std::size_t{1024} * 1024;
 
 struct Position {
   int line = 0;  // 1-based; 0 means "not in the text" (a default value)

@@ -55,8 +55,9 @@ std::vector<formfile::Diagnostic> copies_of_formfile(const formfile::Formfile& f
   std::vector<formfile::Diagnostic> out;
   for (const auto& step : f.steps) {
     if (step.kind == formfile::Step::Kind::copy && step.src == "Formfile") {
-      out.push_back({step.at, "COPY Formfile: the Formfile is not shipped to the guest (it "
-                              "holds passwords); copy the files it names instead"});
+      out.push_back({step.at,
+                     "COPY Formfile: the Formfile is not shipped to the guest (it "
+                     "holds passwords); copy the files it names instead"});
     }
   }
   return out;
@@ -65,9 +66,9 @@ std::vector<formfile::Diagnostic> copies_of_formfile(const formfile::Formfile& f
 }  // namespace
 
 bool valid_build_id(std::string_view id) {
-  return id.size() >= 16 && id.size() <= 128 &&
-         std::all_of(id.begin(), id.end(),
-                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+  return id.size() >= 16 && id.size() <= 128 && std::all_of(id.begin(), id.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
 }
 
 Result<BuildArtifacts> run_build(const Settings& settings, ArtifactStore& store,
@@ -92,8 +93,8 @@ Result<BuildArtifacts> run_build(const Settings& settings, ArtifactStore& store,
   fs::create_directories(request.work_dir / "seed", ec);
   if (ec) return Status::unavailable("creating " + request.work_dir.string() + ": " + ec.message());
   const fs::path normalised = request.work_dir / "upload.tar";
-  auto context = build_context::read_context(request.context_archive, settings.limits.context,
-                                             normalised);
+  auto context =
+      build_context::read_context(request.context_archive, settings.limits.context, normalised);
   if (!context.is_ok()) return context.status();
   if (auto missing = build_context::check_copy_sources(f, *context); !missing.empty()) {
     return invalid_from(missing);

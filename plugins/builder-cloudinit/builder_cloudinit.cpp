@@ -75,7 +75,8 @@ const PluginDescriptor* describe() {
       .name = "builder-cloudinit",
       .kind = PluginKind::image_builder,
       .version = kVersion,
-      .description = "Builds Formfiles into a cloud-init NoCloud seed ISO, context tarball and manifest",
+      .description =
+          "Builds Formfiles into a cloud-init NoCloud seed ISO, context tarball and manifest",
       .parameters_schema = kParametersSchema,
       .depends_on = {},
       .create = &create,

@@ -46,8 +46,7 @@ Status copy_entries(archive* reader, archive* writer, const std::filesystem::pat
                              ": a hard link to the Formfile would ship its passwords");
     }
     if (archive_write_header(writer, entry) != ARCHIVE_OK) {
-      return Status::internal("writing the guest context: " +
-                              error_of(writer));
+      return Status::internal("writing the guest context: " + error_of(writer));
     }
     for (;;) {
       la_ssize_t n = archive_read_data(reader, buffer.data(), buffer.size());
@@ -56,8 +55,7 @@ Status copy_entries(archive* reader, archive* writer, const std::filesystem::pat
         return Status::internal("reading " + in.string() + ": " + error_of(reader));
       }
       if (archive_write_data(writer, buffer.data(), static_cast<std::size_t>(n)) != n) {
-        return Status::internal("writing the guest context: " +
-                                error_of(writer));
+        return Status::internal("writing the guest context: " + error_of(writer));
       }
     }
   }
@@ -74,13 +72,11 @@ Status write_guest_context(const std::filesystem::path& in, const std::filesyste
   if (archive_read_open_filename(reader.get(), in.c_str(), 1 << 16) != ARCHIVE_OK) {
     status = Status::internal("opening " + in.string() + ": " + error_of(reader.get()));
   } else if (archive_write_open_filename(writer.get(), out.c_str()) != ARCHIVE_OK) {
-    status = Status::internal("creating " + out.string() + ": " +
-                              error_of(writer.get()));
+    status = Status::internal("creating " + out.string() + ": " + error_of(writer.get()));
   } else {
     status = copy_entries(reader.get(), writer.get(), in);
     if (archive_write_close(writer.get()) != ARCHIVE_OK && status.is_ok()) {
-      status = Status::internal("writing the guest context: " +
-                                error_of(writer.get()));
+      status = Status::internal("writing the guest context: " + error_of(writer.get()));
     }
   }
   if (!status.is_ok()) {

@@ -104,9 +104,10 @@ void append_step(std::string& out, const Step& step, std::string& workdir) {
       out += "(cd " + rooted(workdir) + " && sh -c " + sh_quote(step.command) + ")\n";
       break;
     case Step::Kind::copy: {
-      std::string source = step.src.empty() || step.src == "." ? "\"$CONTEXT\""
-                                                                 : "\"$CONTEXT/\"" + sh_quote(step.src);
-      std::string dst = step.dst.empty() ? workdir
+      std::string source = step.src.empty() || step.src == "."
+                               ? "\"$CONTEXT\""
+                               : "\"$CONTEXT/\"" + sh_quote(step.src);
+      std::string dst = step.dst.empty()          ? workdir
                         : step.dst.front() == '/' ? step.dst
                                                   : join_path(workdir, step.dst);
       bool into_dir = step.dst.empty() || dst.back() == '/';
@@ -162,8 +163,9 @@ std::string provision_script(const formfile::Formfile& formfile, std::string_vie
            "  systemctl enable --now --no-block formation-entrypoint.service\n"
            "fi\n";
   }
-  out += "\nmkdir -p \"$(dirname \"$DONE\")\"\ntouch \"$DONE\"\n"
-         "LINE=0\nSTEP='done'\necho 'formation: provisioned'\n";
+  out +=
+      "\nmkdir -p \"$(dirname \"$DONE\")\"\ntouch \"$DONE\"\n"
+      "LINE=0\nSTEP='done'\necho 'formation: provisioned'\n";
   return out;
 }
 

@@ -53,10 +53,8 @@ int run(const std::vector<std::string>& args, const std::filesystem::path& stder
 
 Status write_seed_iso(const std::vector<std::filesystem::path>& files,
                       const std::filesystem::path& output) {
-  std::vector<std::string> args = {"genisoimage", "-quiet",     "-output",
-                                   output.string(), "-volid",   "cidata",
-                                   "-joliet",       "-rock",    "-input-charset",
-                                   "utf-8"};
+  std::vector<std::string> args = {"genisoimage", "-quiet",  "-output", output.string(),  "-volid",
+                                   "cidata",      "-joliet", "-rock",   "-input-charset", "utf-8"};
   for (const auto& file : files) args.push_back(file.string());
   auto stderr_file = output.parent_path() / (output.filename().string() + ".stderr");
   int rc = run(args, stderr_file);

@@ -102,8 +102,9 @@ std::vector<FileEntry> files_of(const formfile::Formfile& formfile, std::string_
   // Deferred: the user and its home exist only after the users module, which runs after
   // write_files.
   for (const auto& user : users) {
-    files.push_back({"/home/" + user + "/.profile", "# ENV --scope=user:" + user +
-                     " (Formfile)\n" + user_env[user], "0644", user + ":" + user, true, true});
+    files.push_back({"/home/" + user + "/.profile",
+                     "# ENV --scope=user:" + user + " (Formfile)\n" + user_env[user], "0644",
+                     user + ":" + user, true, true});
   }
   for (const auto& service : service_scopes(formfile)) {
     // 0600: service variables often carry secrets; systemd reads the file as root.
@@ -141,8 +142,7 @@ std::string user_data(const formfile::Formfile& formfile, std::string_view name,
       out << YAML::Key << "groups" << YAML::Value << YAML::DoubleQuoted << join(user.groups, ",");
     }
     if (user.sudo) {
-      out << YAML::Key << "sudo" << YAML::Value << YAML::DoubleQuoted
-          << "ALL=(ALL) NOPASSWD:ALL";
+      out << YAML::Key << "sudo" << YAML::Value << YAML::DoubleQuoted << "ALL=(ALL) NOPASSWD:ALL";
     }
     if (!user.ssh_authorized_keys.empty()) {
       out << YAML::Key << "ssh_authorized_keys" << YAML::Value << YAML::BeginSeq;
@@ -185,8 +185,8 @@ std::string user_data(const formfile::Formfile& formfile, std::string_view name,
   out << YAML::EndSeq;
 
   out << YAML::Key << "runcmd" << YAML::Value << YAML::BeginSeq;
-  out << YAML::Flow << YAML::BeginSeq << "sh" << "-c" << YAML::DoubleQuoted
-      << run_provisioning_command() << YAML::EndSeq;
+  out << YAML::Flow << YAML::BeginSeq << "sh"
+      << "-c" << YAML::DoubleQuoted << run_provisioning_command() << YAML::EndSeq;
   out << YAML::EndSeq;
 
   out << YAML::EndMap;

@@ -844,6 +844,11 @@ TEST_F(ApiProcess, BuildRefusesContextsThatLeaveTheirFolder) {
   EXPECT_NE(no_formfile.message.find("Formfile"), std::string::npos) << no_formfile.message;
   auto garbage = call(me, "POST", "/v1/builds", std::string(4096, 'z'));
   EXPECT_EQ(garbage.status, 400) << garbage.body;
+  // Nothing of a refused upload stays on disk.
+  const auto work = config_->dir() / "data" / "builds-work";
+  if (std::filesystem::exists(work)) {
+    EXPECT_TRUE(std::filesystem::is_empty(work)) << work << " still holds uploads";
+  }
 }
 
 }  // namespace

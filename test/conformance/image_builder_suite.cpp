@@ -30,7 +30,8 @@ std::string random_hex(std::size_t n) {
 // A scratch directory for contexts, archives and work dirs, removed with the suite.
 class Scratch {
  public:
-  Scratch() : root_(fs::temp_directory_path() / ("formation-builder-conformance-" + random_hex(12))) {
+  Scratch()
+      : root_(fs::temp_directory_path() / ("formation-builder-conformance-" + random_hex(12))) {
     fs::create_directories(root_);
   }
   ~Scratch() {
@@ -83,7 +84,7 @@ void run_check(std::vector<CheckResult>& out, std::string name,
   out.push_back({std::move(name), failure.empty(), failure});
 }
 
-bool exists(const fs::path& p) {
+bool file_exists(const fs::path& p) {
   std::error_code ec;
   return !p.empty() && fs::exists(p, ec);
 }
@@ -101,9 +102,8 @@ Built build(ImageBuilder& builder, Scratch& scratch, const std::string& id,
     built.result = request.status();
     return built;
   }
-  built.result = builder.build(*request, [&](int percent, std::string_view) {
-    built.progress.push_back(percent);
-  });
+  built.result = builder.build(
+      *request, [&](int percent, std::string_view) { built.progress.push_back(percent); });
   return built;
 }
 
@@ -137,8 +137,8 @@ std::vector<CheckResult> image_builder_suite_impl(ImageBuilder& builder) {
               first = build(builder, scratch, id, tiny_formfile(name, "first"), name);
               if (!first.result.is_ok()) return first.result.status().to_string();
               const auto& a = first.result.value();
-              if (!exists(a.seed_iso)) return "seed_iso " + a.seed_iso.string() + " missing";
-              if (!exists(a.context_tarball)) return "context_tarball missing";
+              if (!file_exists(a.seed_iso)) return "seed_iso " + a.seed_iso.string() + " missing";
+              if (!file_exists(a.context_tarball)) return "context_tarball missing";
               rapidjson::Document doc;
               doc.Parse(a.manifest_json.c_str(), a.manifest_json.size());
               if (doc.HasParseError() || !doc.IsObject()) return "manifest is not a JSON object";
@@ -163,11 +163,12 @@ std::vector<CheckResult> image_builder_suite_impl(ImageBuilder& builder) {
     return {};
   });
 
-  run_check(out, "a Formfile with a syntax error is invalid, with its line, and keeps the "
-                 "previous build",
+  run_check(out,
+            "a Formfile with a syntax error is invalid, with its line, and keeps the "
+            "previous build",
             [&]() -> std::string {
-              auto bad = build(builder, scratch, id,
-                               tiny_formfile(name, "broken") + "VCPU two\n", name);
+              auto bad =
+                  build(builder, scratch, id, tiny_formfile(name, "broken") + "VCPU two\n", name);
               if (bad.result.is_ok()) return "the build succeeded";
               if (bad.result.status().code() != StatusCode::invalid) {
                 return "expected invalid, got " + bad.result.status().to_string();
@@ -175,7 +176,7 @@ std::vector<CheckResult> image_builder_suite_impl(ImageBuilder& builder) {
               if (bad.result.status().message().find("Formfile:7:") == std::string::npos) {
                 return "message does not name Formfile:7: " + bad.result.status().message();
               }
-              if (first.result.is_ok() && !exists(first.result.value().seed_iso)) {
+              if (first.result.is_ok() && !file_exists(first.result.value().seed_iso)) {
                 return "the failed rebuild removed the previous build's seed ISO";
               }
               return {};
@@ -185,13 +186,13 @@ std::vector<CheckResult> image_builder_suite_impl(ImageBuilder& builder) {
     auto second = build(builder, scratch, id, tiny_formfile(name, "second"), name);
     if (!second.result.is_ok()) return second.result.status().to_string();
     const auto& a = second.result.value();
-    if (!exists(a.seed_iso) || !exists(a.context_tarball)) return "artifacts missing";
+    if (!file_exists(a.seed_iso) || !file_exists(a.context_tarball)) return "artifacts missing";
     if (a.manifest_json.find("second") == std::string::npos) {
       return "the manifest does not reflect the second Formfile";
     }
     if (first.result.is_ok()) {
       const auto& old = first.result.value();
-      if (old.seed_iso != a.seed_iso && exists(old.seed_iso)) {
+      if (old.seed_iso != a.seed_iso && file_exists(old.seed_iso)) {
         return "the first build's seed ISO is still there beside the second's";
       }
     }
@@ -202,7 +203,7 @@ std::vector<CheckResult> image_builder_suite_impl(ImageBuilder& builder) {
   run_check(out, "remove() deletes the artifacts and is idempotent", [&]() -> std::string {
     auto removed = builder.remove(id);
     if (!removed.is_ok()) return "remove: " + removed.to_string();
-    if (first.result.is_ok() && exists(first.result.value().seed_iso)) {
+    if (first.result.is_ok() && file_exists(first.result.value().seed_iso)) {
       return "seed ISO still exists after remove()";
     }
     auto again = builder.remove(id);
@@ -219,9 +220,7 @@ std::vector<CheckResult> image_builder_suite_impl(ImageBuilder& builder) {
 }  // namespace
 
 std::vector<CheckResult> image_builder_suite(Subject& s) {
-  auto* builder = dynamic_cast<ImageBuilder*>(&s.plugin);
-  if (builder == nullptr) return {{"plugin is an ImageBuilder", false, "dynamic_cast failed"}};
-  return image_builder_suite_impl(*builder);
+  return image_builder_suite_impl(static_cast<ImageBuilder&>(s.plugin));
 }
 
 }  // namespace formation::conformance

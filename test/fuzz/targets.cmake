@@ -3,3 +3,4 @@ formation_add_fuzzer(fuzz_config SOURCE fuzz_config.cpp LIBS $<IF:$<BOOL:${FORMA
 formation_add_fuzzer(fuzz_http_request SOURCE fuzz_http_request.cpp LIBS $<IF:$<BOOL:${FORMATION_FUZZ}>,formation_http_fuzz,formation_http>)
 formation_add_fuzzer(fuzz_signature_headers SOURCE fuzz_signature_headers.cpp LIBS $<IF:$<BOOL:${FORMATION_FUZZ}>,formation_identity_fuzz,formation_identity>)
 formation_add_fuzzer(fuzz_formfile SOURCE fuzz_formfile.cpp LIBS $<IF:$<BOOL:${FORMATION_FUZZ}>,formation_formfile_fuzz,formation_formfile>)
+formation_add_fuzzer(fuzz_build_context SOURCE fuzz_build_context.cpp LIBS $<IF:$<BOOL:${FORMATION_FUZZ}>,formation_build_context_fuzz,formation_build_context>)

@@ -122,7 +122,8 @@ TEST_F(BuildTest, UserDataMapsTheFormfile) {
   ASSERT_TRUE(built.is_ok()) << built.status().to_string();
   auto text = test::read_file(work / "seed/user-data");
   ASSERT_TRUE(text.starts_with("#cloud-config\n"));
-  auto schema = run_process({"cloud-init", "schema", "--config-file", (work / "seed/user-data").string()});
+  auto schema =
+      run_process({"cloud-init", "schema", "--config-file", (work / "seed/user-data").string()});
   EXPECT_EQ(schema.exit_code, 0) << schema.output << text;
 
   auto doc = YAML::Load(text);
@@ -176,8 +177,9 @@ TEST_F(BuildTest, NoPlaintextPasswordAnywhere) {
   auto id = test::random_build_id();
   auto built = build(id, &work);
   ASSERT_TRUE(built.is_ok()) << built.status().to_string();
-  for (const auto& file : {built->seed_iso, built->context_tarball,
-                           fixture_->artifact_dir / id / "manifest.json", work / "seed/user-data"}) {
+  for (const auto& file :
+       {built->seed_iso, built->context_tarball, fixture_->artifact_dir / id / "manifest.json",
+        work / "seed/user-data"}) {
     auto bytes = test::read_file(file);
     EXPECT_EQ(bytes.find("Plaintext-Secret-1"), std::string::npos) << file;
     EXPECT_EQ(bytes.find("Other-Secret-2"), std::string::npos) << file;
@@ -195,8 +197,8 @@ TEST_F(BuildTest, ManifestMatchesItsSchema) {
   auto built = build(id);
   ASSERT_TRUE(built.is_ok()) << built.status().to_string();
   rapidjson::Document schema_doc;
-  auto schema_text = test::read_file(fs::path(FORMATION_SOURCE_DIR) /
-                                     "schemas/builds/manifest.schema.json");
+  auto schema_text =
+      test::read_file(fs::path(FORMATION_SOURCE_DIR) / "schemas/builds/manifest.schema.json");
   schema_doc.Parse(schema_text.c_str());
   ASSERT_FALSE(schema_doc.HasParseError());
   rapidjson::SchemaDocument schema(schema_doc);
@@ -312,7 +314,8 @@ TEST_F(BuildTest, HostileContextArchiveIsRefused) {
     archive_write_close(a);
     archive_write_free(a);
 
-    auto work = dir_.path() / ("hostile-work-" + std::string(bad == std::string("dev-null") ? "dev" : "dots"));
+    auto work = dir_.path() /
+                ("hostile-work-" + std::string(bad == std::string("dev-null") ? "dev" : "dots"));
     fs::create_directories(work);
     BuildRequest request;
     request.build_id = test::random_build_id();

@@ -18,7 +18,8 @@ namespace fs = std::filesystem;
 std::vector<fs::path> example_dirs() {
   std::vector<fs::path> out;
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(fs::path(FORMATION_SOURCE_DIR) / "test/formfile/examples", ec)) {
+  for (const auto& e :
+       fs::directory_iterator(fs::path(FORMATION_SOURCE_DIR) / "test/formfile/examples", ec)) {
     if (fs::is_regular_file(e.path() / "Formfile")) out.push_back(e.path());
   }
   std::sort(out.begin(), out.end());
@@ -27,7 +28,8 @@ std::vector<fs::path> example_dirs() {
 
 TEST(Examples, EveryExampleBuildsIntoAValidSeed) {
   auto examples = example_dirs();
-  EXPECT_GE(examples.size(), 4U) << "expected web-server, compose-agent, python-agent, model-server";
+  EXPECT_GE(examples.size(), 4U)
+      << "expected web-server, compose-agent, python-agent, model-server";
   test::TempDir dir;
   test::BuilderFixture fixture(dir.path());
   for (const auto& example : examples) {
@@ -38,7 +40,8 @@ TEST(Examples, EveryExampleBuildsIntoAValidSeed) {
     ASSERT_TRUE(built.is_ok()) << built.status().to_string();
 
     auto user_data_path = work / "seed/user-data";
-    auto schema = test::run_process({"cloud-init", "schema", "--config-file", user_data_path.string()});
+    auto schema =
+        test::run_process({"cloud-init", "schema", "--config-file", user_data_path.string()});
     EXPECT_EQ(schema.exit_code, 0) << schema.output;
 
     auto user_data = test::read_file(user_data_path);

@@ -22,8 +22,8 @@ namespace fs = std::filesystem;
 FakeHostServicesForTests::FakeHostServicesForTests(fs::path data_dir,
                                                    const std::string& parameters_json)
     : data_dir_(std::move(data_dir)),
-      logger_(std::make_shared<spdlog::logger>(
-          "builder-cloudinit/test", std::make_shared<spdlog::sinks::null_sink_mt>())) {
+      logger_(std::make_shared<spdlog::logger>("builder-cloudinit/test",
+                                               std::make_shared<spdlog::sinks::null_sink_mt>())) {
   parameters_.Parse(parameters_json.c_str());
   if (parameters_.HasParseError()) throw std::invalid_argument("bad parameters JSON");
   fs::create_directories(data_dir_);

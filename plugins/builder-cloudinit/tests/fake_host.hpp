@@ -63,14 +63,16 @@ std::string random_build_id();
 
 // A started builder whose artifacts go to <root>/artifacts and data dir is <root>/data.
 struct BuilderFixture {
-  explicit BuilderFixture(const std::filesystem::path& root, const std::string& extra_parameters = "");
+  explicit BuilderFixture(const std::filesystem::path& root,
+                          const std::string& extra_parameters = "");
   std::unique_ptr<FakeHostServicesForTests> host;
   std::unique_ptr<CloudInitBuilder> builder;
   std::filesystem::path artifact_dir;
 };
 
 // Packs `context_dir` to <scratch>/context.tar.gz and builds it with a fresh work dir.
-Result<BuildArtifacts> build_dir(CloudInitBuilder& builder, const std::filesystem::path& context_dir,
+Result<BuildArtifacts> build_dir(CloudInitBuilder& builder,
+                                 const std::filesystem::path& context_dir,
                                  const std::filesystem::path& scratch, const std::string& build_id,
                                  std::vector<int>* progress = nullptr,
                                  std::filesystem::path* work_dir = nullptr);

@@ -14,8 +14,9 @@ TEST(PasswordHash, Sha512CryptWith4096RoundsAndA16CharSalt) {
   ASSERT_NE(salt_end, std::string::npos);
   auto salt = hash->substr(kHashPrefix.size(), salt_end - kHashPrefix.size());
   EXPECT_EQ(salt.size(), kSaltLength) << *hash;
-  EXPECT_EQ(salt.find_first_not_of("./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"),
-            std::string::npos);
+  EXPECT_EQ(
+      salt.find_first_not_of("./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"),
+      std::string::npos);
   EXPECT_EQ(std::string(crypt("webpass123", hash->c_str())), *hash);
   EXPECT_NE(std::string(crypt("webpass124", hash->c_str())), *hash);
 }

@@ -65,9 +65,9 @@ TEST(ProvisionScript, RunsCopyWorkdirAndRunUnderAScratchRoot) {
   ASSERT_EQ(tar.exit_code, 0) << tar.output;
   auto root = dir.path() / "root";
   fs::create_directories(root);
-  auto run = test::run_process({"/bin/sh", (dir.path() / "provision.sh").string()},
-                               {"FORMATION_ROOT=" + root.string(),
-                                "FORMATION_SEED=" + (dir.path() / "seed").string()});
+  auto run = test::run_process(
+      {"/bin/sh", (dir.path() / "provision.sh").string()},
+      {"FORMATION_ROOT=" + root.string(), "FORMATION_SEED=" + (dir.path() / "seed").string()});
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_EQ(test::read_file(root / "etc/app/conf.txt"), "conf\n");
   EXPECT_EQ(test::read_file(root / "srv/app/main.py"), "print('hi')\n");
@@ -98,9 +98,9 @@ TEST(ProvisionScript, AFailingStepStopsProvisioningAndNamesItsLine) {
                 .exit_code,
             0);
   auto root = dir.path() / "root";
-  auto run = test::run_process({"/bin/sh", (dir.path() / "provision.sh").string()},
-                               {"FORMATION_ROOT=" + root.string(),
-                                "FORMATION_SEED=" + (dir.path() / "seed").string()});
+  auto run = test::run_process(
+      {"/bin/sh", (dir.path() / "provision.sh").string()},
+      {"FORMATION_ROOT=" + root.string(), "FORMATION_SEED=" + (dir.path() / "seed").string()});
   EXPECT_NE(run.exit_code, 0);
   EXPECT_NE(run.output.find("provisioning failed at Formfile:3: RUN false"), std::string::npos)
       << run.output;

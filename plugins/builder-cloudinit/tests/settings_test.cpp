@@ -71,8 +71,7 @@ TEST(Settings, StartRefusesMinAboveMax) {
 TEST(Settings, HealthDegradedWithoutBaseImage) {
   test::TempDir dir;
   auto image = dir.path() / "base.qcow2";
-  test::FakeHostServicesForTests host(dir.path(),
-                                      R"({"base_image": ")" + image.string() + "\"}");
+  test::FakeHostServicesForTests host(dir.path(), R"({"base_image": ")" + image.string() + "\"}");
   CloudInitBuilder builder(host);
   ASSERT_TRUE(builder.start().is_ok());
   auto health = builder.health();
