@@ -25,14 +25,12 @@ std::string rfc3339(TimePoint t) {
   return {buf, n};
 }
 
-
 HttpResponse no_content() {
   HttpResponse r;
   r.status = 204;
   r.content_type.clear();
   return r;
 }
-
 
 // "0x" + 40 hex digits, any case -> lower case; invalid otherwise.
 Result<std::string> normalize_address(std::string_view text, std::string_view what) {
@@ -46,7 +44,6 @@ Result<std::string> normalize_address(std::string_view text, std::string_view wh
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
-
 
 std::string percent_decode(std::string_view in) {
   std::string out;
@@ -98,7 +95,6 @@ Result<std::unique_ptr<Transaction>> begin(const ApiContext& context) {
   if (store == nullptr) return Status::unavailable("the state store is not running");
   return store->begin();
 }
-
 
 const std::string& caller_of(const HttpRequest& request) {
   static const std::string none;

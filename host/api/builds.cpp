@@ -290,7 +290,7 @@ Result<HttpResponse> create_build(const BuildsContext& ctx, const HttpRequest& r
   auto op = record_start(ctx, *accepted, owner);
   if (!op.is_ok()) return op.status();
 
-  BuildRequest build_request{accepted->build_id, owner,   accepted->name,
+  BuildRequest build_request{accepted->build_id,      owner,   accepted->name,
                              accepted->formfile_text, archive, upload_dir / "work"};
   if (ctx.publish) {
     Build started;

@@ -54,7 +54,7 @@ Result<ReadArchive> open_archive(const std::filesystem::path& path) {
   // not contexts even though libarchive could read them.
   archive_read_support_filter_all(a.get());
   archive_read_support_format_tar(a.get());
-  if (archive_read_open_filename(a.get(), path.c_str(), 64 * 1024) != ARCHIVE_OK) {
+  if (archive_read_open_filename(a.get(), path.c_str(), std::size_t{64} * 1024) != ARCHIVE_OK) {
     if (archive_errno(a.get()) == ENOENT) {
       return Status::not_found("context: no archive at " + path.string());
     }

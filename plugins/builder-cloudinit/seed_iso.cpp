@@ -29,6 +29,7 @@ std::string read_text(const std::filesystem::path& path, std::size_t limit) {
 // status, or -errno when it could not be started.
 int run(const std::vector<std::string>& args, const std::filesystem::path& stderr_file) {
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
   posix_spawn_file_actions_t actions;

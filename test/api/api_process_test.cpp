@@ -11,13 +11,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <thread>
 #include <map>
 #include <memory>
 #include <random>
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -719,7 +719,6 @@ TEST_F(ApiProcess, AuthorisationMatrixCoversEveryRoute) {
   }
 }
 
-
 // ---- builds ----------------------------------------------------------------------------
 
 std::string read_bytes(const std::filesystem::path& path) {
@@ -815,7 +814,8 @@ TEST_F(ApiProcess, BuildUploadPollFetchAndOnlyTheOwnerSeesIt) {
   ASSERT_EQ(again.status, 202) << again.body;
   EXPECT_EQ(std::string((*again.json)["build_id"].GetString()), build_id);
   auto redone =
-      wait_operation(&ApiProcess::call, me, "/v1/operations/" + std::string((*again.json)["operation"]["id"].GetString()));
+      wait_operation(&ApiProcess::call, me,
+                     "/v1/operations/" + std::string((*again.json)["operation"]["id"].GetString()));
   EXPECT_EQ(std::string((*redone.json)["state"].GetString()), "succeeded") << redone.body;
 }
 

@@ -350,7 +350,7 @@ std::string sha256_hex(const std::string& data) {
 }
 
 TEST_F(BuildTest, HundredMegabyteContextReachesTheIsoIntact) {
-  std::string big(100 * 1024 * 1024, '\0');
+  std::string big(std::size_t{100} * 1024 * 1024, '\0');
   std::mt19937_64 rng(42);
   for (std::size_t i = 0; i + 8 <= big.size(); i += 8) {
     auto v = rng();

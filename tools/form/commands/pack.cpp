@@ -302,11 +302,10 @@ int pack_build(Context& context, const Args& args) {
   const bool quiet = args.has("quiet");
   ProgressPrinter printer(context.err());
   TempFile archive;
-  auto packed = bc::pack_directory(dir, archive.path(), formation::ContextLimits{},
-                                   [&](std::int64_t done, std::int64_t total) {
-                                     if (!quiet && total > 0)
-                                       printer.show("packing", static_cast<int>(done * 100 / total));
-                                   });
+  auto packed = bc::pack_directory(
+      dir, archive.path(), formation::ContextLimits{}, [&](std::int64_t done, std::int64_t total) {
+        if (!quiet && total > 0) printer.show("packing", static_cast<int>(done * 100 / total));
+      });
   if (!packed.is_ok()) throw CliError(Exit::kInvalid, packed.status().message());
 
   Request upload = Request::with_body("POST", "/v1/builds", read_file(archive.path()));
