@@ -81,26 +81,9 @@ Result<std::string> manifest_json(const ManifestInput& in) {
   w.Key("formfile");
   formfile_json.Accept(w);
 
+  // The same resources object as the Formfile's JSON form, so the two never disagree.
   w.Key("resources");
-  w.StartObject();
-  w.Key("vcpus");
-  w.Int(f.vcpus);
-  w.Key("memory_mb");
-  w.Int(f.memory_mb);
-  w.Key("disk_gb");
-  w.Int(f.disk_gb);
-  w.Key("gpu");
-  if (f.gpu) {
-    w.StartObject();
-    w.Key("model");
-    write_string(w, f.gpu->model);
-    w.Key("count");
-    w.Int(f.gpu->count);
-    w.EndObject();
-  } else {
-    w.Null();
-  }
-  w.EndObject();
+  formfile_json["resources"].Accept(w);
 
   w.Key("ports");
   w.StartArray();

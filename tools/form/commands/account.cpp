@@ -14,6 +14,7 @@
 
 #include "api_client.hpp"
 #include "cli.hpp"
+#include "json_reply.hpp"
 #include "keystore.hpp"
 #include "output.hpp"
 
@@ -91,31 +92,6 @@ long long positive_integer(const Args& args, const std::string& option) {
   return value;
 }
 
-// A scalar member as text ("" when absent or not a scalar).
-std::string scalar(const rapidjson::Value& object, const char* name) {
-  if (!object.IsObject()) return {};
-  auto it = object.FindMember(name);
-  if (it == object.MemberEnd()) return {};
-  const auto& v = it->value;
-  if (v.IsString()) return v.GetString();
-  if (v.IsInt64()) return std::to_string(v.GetInt64());
-  if (v.IsUint64()) return std::to_string(v.GetUint64());
-  if (v.IsDouble()) return std::to_string(v.GetDouble());
-  if (v.IsBool()) return v.GetBool() ? "true" : "false";
-  return {};
-}
-
-rapidjson::Document parse_body(const Response& response) {
-  rapidjson::Document doc;
-  doc.Parse(response.body.c_str(), response.body.size());
-  if (doc.HasParseError() || !doc.IsObject())
-    throw CliError(Exit::kApiError,
-                   "unexpected answer from the API (HTTP " + std::to_string(response.status) +
-                       "): not a JSON object",
-                   "is --api the address of a formationd?");
-  return doc;
-}
-
 // What to do about an error answer of an account route; `what` is "show", "update", ...
 CliError account_error(const Response& response, const std::string& what,
                        const std::string& address) {
@@ -183,7 +159,7 @@ void print_account(Context& context, const Response& response) {
     print_raw_json(context.out(), response.body);
     return;
   }
-  rapidjson::Document doc = parse_body(response);
+  rapidjson::Document doc = parse_object(response);
   Table table;
   static const std::vector<std::pair<const char*, const char*>> kKnown = {{"address", "address"},
                                                                           {"name", "name"},
@@ -290,7 +266,7 @@ int account_list(Context& context, const Args& args) {
       q += (q.empty() ? "" : "&") + std::string("page_token=") + percent_encode(token);
     if (!q.empty()) target += "?" + q;
     Response response = call(context, Request::get(target, Auth::kSigned), "list", {});
-    rapidjson::Document doc = parse_body(response);
+    rapidjson::Document doc = parse_object(response);
     // schemas/openapi.yaml names the list "accounts"; "items" is accepted too.
     const char* key = doc.HasMember("accounts") ? "accounts" : "items";
     if (!doc.HasMember(key) || !doc[key].IsArray())

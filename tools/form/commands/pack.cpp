@@ -21,6 +21,7 @@
 #include "build_id.hpp"
 #include "cli.hpp"
 #include "formfile.hpp"
+#include "json_reply.hpp"
 #include "keystore.hpp"
 #include "output.hpp"
 
@@ -35,28 +36,6 @@ using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 // An upload of the largest context the default limits allow can take a while.
 constexpr double kUploadTimeoutSeconds = 3600;
 constexpr auto kPollInterval = std::chrono::milliseconds(500);
-
-std::string scalar(const rapidjson::Value& object, const char* name) {
-  if (!object.IsObject()) return {};
-  auto it = object.FindMember(name);
-  if (it == object.MemberEnd()) return {};
-  const auto& v = it->value;
-  if (v.IsString()) return v.GetString();
-  if (v.IsInt64()) return std::to_string(v.GetInt64());
-  if (v.IsBool()) return v.GetBool() ? "true" : "false";
-  return {};
-}
-
-rapidjson::Document parse_object(const Response& response) {
-  rapidjson::Document doc;
-  doc.Parse(response.body.c_str(), response.body.size());
-  if (doc.HasParseError() || !doc.IsObject())
-    throw CliError(Exit::kApiError,
-                   "unexpected answer from the API (HTTP " + std::to_string(response.status) +
-                       "): not a JSON object",
-                   "is --api the address of a formationd?");
-  return doc;
-}
 
 fs::path context_dir(const Args& args) {
   fs::path dir = args.positional.empty() ? fs::path(".") : fs::path(args.positional[0]);
