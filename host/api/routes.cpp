@@ -12,6 +12,7 @@
 
 #include "api/api_support.hpp"
 #include "api/authorize.hpp"
+#include "api/resource_json.hpp"
 #include "api/json_body.hpp"
 
 namespace formation::host::api {
@@ -51,27 +52,6 @@ void write_grant(Writer& w, const Grant& g) {
   put_string(w, "granted_by", g.granted_by);
   put_string(w, "created_at", rfc3339(g.created_at));
   put_string(w, "updated_at", rfc3339(g.updated_at));
-  w.EndObject();
-}
-
-void write_instance(Writer& w, const Instance& i) {
-  w.StartObject();
-  put_string(w, "id", i.id);
-  put_string(w, "name", i.name);
-  put_string(w, "owner", i.owner);
-  put_string(w, "build_id", i.build_id);
-  put_string(w, "node_id", i.node_id);
-  put_string(w, "state", to_string(i.state));
-  w.Key("vcpus");
-  w.Int64(i.vcpus);
-  w.Key("memory_mb");
-  w.Int64(i.memory_mb);
-  w.Key("disk_gb");
-  w.Int64(i.disk_gb);
-  put_string(w, "created_at", rfc3339(i.created_at));
-  put_string(w, "updated_at", rfc3339(i.updated_at));
-  w.Key("version");
-  w.Int64(i.version);
   w.EndObject();
 }
 

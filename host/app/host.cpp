@@ -2,15 +2,17 @@
 
 #include <spdlog/spdlog.h>
 
-#include <unistd.h>
-
 #include <algorithm>
 
 #include "api/builds.hpp"
+#include "api/instances.hpp"
+#include "api/nodes.hpp"
 #include "api/operations.hpp"
 #include "api/routes.hpp"
 #include "formation/kinds/state_store.hpp"
 #include "identity/request_verifier.hpp"
+#include "node/node_identity.hpp"
+#include "node/node_registration.hpp"
 
 namespace formation::host {
 
@@ -48,7 +50,7 @@ Status Host::start_plugins(std::vector<PreparedInstance> instances) {
     if (auto st = api::add_api_routes(router_, std::move(api)); !st.is_ok()) return st;
   }
   if (auto st = registry_->create_and_start(std::move(instances)); !st.is_ok()) return st;
-  if (auto st = add_build_routes(); !st.is_ok()) return st;
+  if (auto st = add_post_start_routes(); !st.is_ok()) return st;
   // Signed routes (DESIGN.md §5): nonces live in the state store, shared by every host.
   if (auto* store = static_cast<StateStore*>(registry_->find(PluginKind::state_store, ""))) {
     auto verifier = std::make_shared<identity::RequestVerifier>(
@@ -66,31 +68,71 @@ Status Host::start_plugins(std::vector<PreparedInstance> instances) {
   return Status::ok();
 }
 
-// Builds need the started plugins: the upload cap comes from the image builder's limits.
-Status Host::add_build_routes() {
+// Builds, instances and nodes need the started plugins: the upload cap comes from the image
+// builder's limits, capacity and events from the VM plugin.
+Status Host::add_post_start_routes() {
   auto* store = static_cast<StateStore*>(registry_->find(PluginKind::state_store, ""));
   if (store == nullptr) return Status::ok();
-  const std::string node = node_id();
-  if (auto st = api::recover_interrupted_builds(*store, node); !st.is_ok()) {
+  auto node = node_id(config_.node.id, config_.data_dir);
+  if (!node.is_ok()) return node.status();
+  node_id_ = *node;
+  if (auto st = api::recover_interrupted_builds(*store, node_id_); !st.is_ok()) {
     spdlog::warn("could not mark interrupted builds as failed: {}", st.to_string());
+  }
+  auto* vmm = static_cast<Vmm*>(registry_->find(PluginKind::vmm, ""));
+  if (auto st = register_node(*store, config_.node, node_id_, node_capacity(config_.node, vmm));
+      !st.is_ok()) {
+    return Status(st.code(), "registering this node (" + node_id_ + "): " + st.message());
   }
   api::ApiContext api{[store] { return store; }, config_.admins};
   if (auto st = api::add_operation_routes(router_, api); !st.is_ok()) return st;
+  if (auto st = api::add_node_routes(router_, api); !st.is_ok()) return st;
+  auto run_later = [this](std::function<void()> work) { pool_.post(std::move(work)); };
+  auto publish = [this](Event event) { events_.publish(std::move(event)); };
   api::BuildsContext builds{
       api,
       [this] { return static_cast<ImageBuilder*>(registry_->find(PluginKind::image_builder, "")); },
-      [this](std::function<void()> work) { pool_.post(std::move(work)); },
-      [this](Event event) { events_.publish(std::move(event)); },
+      run_later,
+      publish,
       config_.data_dir / "builds-work",
-      node};
-  return api::add_build_routes(router_, std::move(builds));
+      node_id_};
+  if (auto st = api::add_build_routes(router_, std::move(builds)); !st.is_ok()) return st;
+  api::InstanceLifecycleOptions options;
+  options.node_id = node_id_;
+  options.console_dir = config_.data_dir / "consoles";
+  lifecycle_ = std::make_shared<api::InstanceLifecycle>(
+      api, [this] { return static_cast<Vmm*>(registry_->find(PluginKind::vmm, "")); }, run_later,
+      publish, options);
+  if (auto st = api::add_instance_routes(router_, api, lifecycle_); !st.is_ok()) return st;
+  start_node_work(*store, vmm);
+  return Status::ok();
 }
 
-// Until nodes register (issue 5 gives them the operator's address), the host name.
-std::string Host::node_id() {
-  char name[256] = {};
-  if (::gethostname(name, sizeof name - 1) != 0) return "localhost";
-  return name;
+// Heartbeats, the Vmm's lifecycle events and reconciliation (now, then on a timer).
+void Host::start_node_work(StateStore& store, Vmm* vmm) {
+  timers_.every(std::chrono::duration_cast<std::chrono::milliseconds>(config_.node.heartbeat),
+                [&store, id = node_id_] {
+                  if (auto st = heartbeat(store, id); !st.is_ok()) {
+                    spdlog::warn("node heartbeat failed: {}", st.to_string());
+                  }
+                });
+  if (vmm == nullptr) return;
+  auto lifecycle = lifecycle_;
+  if (auto sub = vmm->subscribe([lifecycle](const DomainEvent& e) { lifecycle->on_domain_event(e); });
+      sub.is_ok()) {
+    vmm_subscription_ = *sub;
+  }
+  auto reconcile = [lifecycle] {
+    auto outcome = lifecycle->reconcile();
+    if (outcome.is_ok()) {
+      spdlog::info("reconciled instances with the VM plugin: {}", *outcome);
+    } else {
+      spdlog::warn("reconciliation failed: {}", outcome.status().to_string());
+    }
+  };
+  reconcile();
+  timers_.every(std::chrono::duration_cast<std::chrono::milliseconds>(config_.node.reconcile),
+                reconcile);
 }
 
 Result<std::string> Host::listen() {
@@ -115,6 +157,11 @@ void Host::shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
   if (server_) server_->shutdown(config_.shutdown_grace);
+  if (vmm_subscription_) {
+    if (auto* vmm = static_cast<Vmm*>(registry_->find(PluginKind::vmm, ""))) {
+      (void)vmm->unsubscribe(*vmm_subscription_);
+    }
+  }
   registry_->stop_all();
   // Timers first (they post to the pool), then the bus, then the pool drains what is left.
   timers_.shutdown();

@@ -4,7 +4,10 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
+#include <string>
 
+#include "api/instance_lifecycle.hpp"
 #include "app/host_routes.hpp"
 #include "config/config.hpp"
 #include "http/router.hpp"
@@ -35,8 +38,8 @@ class Host {
   [[nodiscard]] const Router& router() const { return router_; }
 
  private:
-  Status add_build_routes();
-  static std::string node_id();
+  Status add_post_start_routes();
+  void start_node_work(StateStore& store, Vmm* vmm);
   HostConfig config_;
   std::chrono::steady_clock::time_point started_at_;
   MetricsRegistry metrics_;
@@ -48,6 +51,9 @@ class Host {
   std::unique_ptr<PluginRegistry> registry_;
   std::unique_ptr<HostRouteContext> route_context_;
   std::unique_ptr<HttpServer> server_;
+  std::string node_id_;
+  std::shared_ptr<api::InstanceLifecycle> lifecycle_;
+  std::optional<VmmSubscriptionId> vmm_subscription_;
   bool shut_down_ = false;
 };
 

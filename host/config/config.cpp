@@ -123,6 +123,17 @@ Result<HostConfig> load_host(const fs::path& root) {
   host.blocking_threads = static_cast<unsigned>(f.uint("/workers/blocking_threads"));
   host.metrics_public = f.boolean("/metrics/public");
   host.clock_skew = std::chrono::seconds(f.uint("/auth/clock_skew_seconds"));
+  host.node.id = f.string("/node/id");
+  std::transform(host.node.id.begin(), host.node.id.end(), host.node.id.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  host.node.region = f.string("/node/region");
+  host.node.public_ip = f.string("/node/public_ip");
+  host.node.endpoint = f.string("/node/endpoint");
+  host.node.vcpus = static_cast<std::int64_t>(f.uint("/node/capacity/vcpus"));
+  host.node.memory_mb = static_cast<std::int64_t>(f.uint("/node/capacity/memory_mb"));
+  host.node.disk_gb = static_cast<std::int64_t>(f.uint("/node/capacity/disk_gb"));
+  host.node.heartbeat = std::chrono::seconds(f.uint("/node/heartbeat_seconds"));
+  host.node.reconcile = std::chrono::seconds(f.uint("/node/reconcile_seconds"));
   if (!f.missing().empty()) {
     return Status::internal(std::string(kHostFile) + ": " + f.missing() +
                             ": no value and no default in formation.schema.json");

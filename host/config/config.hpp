@@ -23,6 +23,16 @@ struct TlsConfig {
   std::filesystem::path certificate, private_key;  // absolute, existing files
 };
 
+// This host as a node of the network (formation.json "node").
+struct NodeConfig {
+  std::string id;  // "0x" + 40 lower-case hex; empty: the address of <data_dir>/node.key
+  std::string region;
+  std::string public_ip;
+  std::string endpoint;
+  std::int64_t vcpus = 0, memory_mb = 0, disk_gb = 0;  // 0: what the VM plugin reports
+  std::chrono::seconds heartbeat{}, reconcile{};
+};
+
 struct HostConfig {
   std::filesystem::path config_dir;  // absolute
   std::filesystem::path data_dir;    // absolute (relative values resolve against config_dir)
@@ -39,6 +49,7 @@ struct HostConfig {
   bool metrics_public = false;      // false: /metrics answers only loopback peers
   std::vector<std::string> admins;  // "0x" + 40 lower-case hex digits
   std::chrono::seconds clock_skew{};
+  NodeConfig node;
 };
 
 struct PluginInstanceConfig {

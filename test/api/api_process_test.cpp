@@ -302,6 +302,21 @@ class ApiProcess : public ::testing::Test {
     return b.build_id;
   }
 
+  // A node of the network; returns its id.
+  static std::string put_node(const std::string& id) {
+    auto tx = store_->store->begin();
+    EXPECT_TRUE(tx.is_ok()) << tx.status().to_string();
+    Node n;
+    n.id = id;
+    n.region = "test";
+    n.public_ip = "192.0.2.1";
+    n.capacity = {4, 8192, 100};
+    auto stored = (*tx)->nodes().upsert(n);
+    EXPECT_TRUE(stored.is_ok()) << stored.status().to_string();
+    EXPECT_TRUE((*tx)->commit().is_ok());
+    return id;
+  }
+
   // A running operation started by `owner`; returns its id.
   static std::string put_operation(const std::string& owner) {
     auto tx = store_->store->begin();
@@ -566,7 +581,7 @@ constexpr std::array<const char*, kCases> kCaseNames = {
     "no signature", "bad signature", "replayed", "skewed", "other account",
     "read_only",    "operator",      "manager",  "owner",  "admin"};
 
-enum class Subject { none, account, instance, build, operation };
+enum class Subject { none, account, instance, build, operation, node };
 
 struct Expectation {
   Subject subject;
@@ -624,6 +639,36 @@ const std::map<std::pair<std::string, std::string>, Expectation>& matrix() {
        {Subject::build, "", "", {401, 401, 401, 401, 404, 404, 404, 404, 200, 200}}},
       {{"GET", "/v1/operations/{id}"},
        {Subject::operation, "", "", {401, 401, 401, 401, 404, 404, 404, 404, 200, 200}}},
+      // Instances: authorisation decides first; this config has no VM plugin, so a caller
+      // who may act gets 501 (unsupported) where a VM would be touched.
+      {{"POST", "/v1/instances"},
+       {Subject::none, "", "{}", {401, 401, 401, 401, 400, 400, 400, 400, 400, 400}}},
+      {{"GET", "/v1/instances"},
+       {Subject::none, "", "", {401, 401, 401, 401, 200, 200, 200, 200, 200, 200}}},
+      {{"GET", "/v1/instances/{id}"},
+       {Subject::instance, "", "", {401, 401, 401, 401, 404, 200, 200, 200, 200, 200}}},
+      {{"DELETE", "/v1/instances/{id}"},
+       {Subject::instance, "", "", {401, 401, 401, 401, 404, 403, 403, 403, 501, 501}}},
+      {{"POST", "/v1/instances/{id}/start"},
+       {Subject::instance, "", "", {401, 401, 401, 401, 404, 403, 501, 501, 501, 501}}},
+      {{"POST", "/v1/instances/{id}/stop"},
+       {Subject::instance, "", "", {401, 401, 401, 401, 404, 403, 501, 501, 501, 501}}},
+      {{"POST", "/v1/instances/{id}/reboot"},
+       {Subject::instance, "", "", {401, 401, 401, 401, 404, 403, 501, 501, 501, 501}}},
+      {{"POST", "/v1/instances/{id}/resize"},
+       {Subject::instance,
+        "",
+        R"({"vcpus": 2})",
+        {401, 401, 401, 401, 404, 403, 403, 501, 501, 501}}},
+      {{"POST", "/v1/instances/{id}/disks"},
+       {Subject::instance,
+        "",
+        R"({"size_gb": 1})",
+        {401, 401, 401, 401, 404, 403, 403, 501, 501, 501}}},
+      {{"GET", "/v1/nodes"},
+       {Subject::none, "", "", {401, 401, 401, 401, 200, 200, 200, 200, 200, 200}}},
+      {{"GET", "/v1/nodes/{id}"},
+       {Subject::node, "", "", {401, 401, 401, 401, 200, 200, 200, 200, 200, 200}}},
   };
   return table;
 }
@@ -683,6 +728,8 @@ TEST_F(ApiProcess, AuthorisationMatrixCoversEveryRoute) {
         target = replace(target, "{build_id}", put_build(owner.address));
       } else if (e.subject == Subject::operation) {
         target = replace(target, "{id}", put_operation(owner.address));
+      } else if (e.subject == Subject::node) {
+        target = replace(target, "{id}", put_node(random_key().address));
       }
       target += e.query;
 

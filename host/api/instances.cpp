@@ -1,0 +1,211 @@
+#include "api/instances.hpp"
+
+#include <utility>
+
+#include "api/api_support.hpp"
+#include "api/authorize.hpp"
+#include "api/json_body.hpp"
+#include "api/operations.hpp"
+#include "api/resource_json.hpp"
+
+namespace formation::host::api {
+namespace {
+
+struct Shared {
+  ApiContext context;
+  std::shared_ptr<InstanceLifecycle> lifecycle;
+};
+
+constexpr FieldSpec kCreateFields[] = {{"build_id", FieldType::string, true},
+                                       {"name", FieldType::string, false},
+                                       {"vcpus", FieldType::integer, false},
+                                       {"memory_mb", FieldType::integer, false},
+                                       {"disk_gb", FieldType::integer, false}};
+constexpr FieldSpec kResizeFields[] = {{"vcpus", FieldType::integer, false},
+                                       {"memory_mb", FieldType::integer, false}};
+constexpr FieldSpec kDiskFields[] = {{"size_gb", FieldType::integer, true}};
+
+Status no_body(const HttpRequest& request) {
+  if (request.body.empty()) return Status::ok();
+  return Status::invalid("body: this request takes no body");
+}
+
+// The instance, once the caller may do `action` on it.
+Result<Instance> authorised(const Shared& shared, const HttpRequest& request,
+                            InstanceAction action) {
+  std::string id(request.path_param("id"));
+  auto tx = begin(shared.context);
+  if (!tx.is_ok()) return tx.status();
+  auto instance = (*tx)->instances().get(id);
+  if (!instance.is_ok()) {
+    if (instance.status().code() == StatusCode::not_found) {
+      return Status::not_found("no instance " + id);
+    }
+    return instance.status();
+  }
+  auto grants = (*tx)->grants().list_for_instance(id);
+  if (!grants.is_ok()) return grants.status();
+  const auto& caller = caller_of(request);
+  if (auto st = authorize_instance(caller, is_admin(shared.context, caller), *instance, *grants,
+                                   action);
+      !st.is_ok()) {
+    return st;
+  }
+  return instance;
+}
+
+HttpResponse accepted(const Accepted& a) {
+  auto response = json_response(202, [&](JsonWriter& w) {
+    w.StartObject();
+    w.Key("instance");
+    write_instance(w, a.instance);
+    w.Key("operation");
+    write_operation(w, a.operation);
+    w.EndObject();
+  });
+  response.headers.emplace_back("Location", "/v1/operations/" + a.operation.id);
+  return response;
+}
+
+HttpResponse instance_response(const Instance& instance) {
+  return json_response(200, [&](JsonWriter& w) { write_instance(w, instance); });
+}
+
+Result<HttpResponse> create_instance(const Shared& shared, const HttpRequest& request) {
+  auto body = JsonBody::parse(request.body, kCreateFields);
+  if (!body.is_ok()) return body.status();
+  CreateInstance create;
+  create.build_id = *body->string("build_id");
+  create.name = body->string("name").value_or("");
+  create.vcpus = body->integer("vcpus");
+  create.memory_mb = body->integer("memory_mb");
+  create.disk_gb = body->integer("disk_gb");
+  auto started = shared.lifecycle->create(caller_of(request), create);
+  if (!started.is_ok()) return started.status();
+  return accepted(*started);
+}
+
+Result<HttpResponse> list_instances(const Shared& shared, const HttpRequest& request) {
+  auto page = page_request(request.query);
+  if (!page.is_ok()) return page.status();
+  auto tx = begin(shared.context);
+  if (!tx.is_ok()) return tx.status();
+  InstanceFilter filter;
+  filter.accessible_by = caller_of(request);
+  auto instances = (*tx)->instances().list(filter, *page);
+  if (!instances.is_ok()) return instances.status();
+  return json_response(200, [&](JsonWriter& w) {
+    w.StartObject();
+    w.Key("instances");
+    w.StartArray();
+    for (const auto& i : instances->items) write_instance(w, i);
+    w.EndArray();
+    put_string(w, "next_page_token", instances->next_page_token);
+    w.EndObject();
+  });
+}
+
+Result<HttpResponse> get_instance(const Shared& shared, const HttpRequest& request) {
+  auto instance = authorised(shared, request, InstanceAction::read);
+  if (!instance.is_ok()) return instance.status();
+  return instance_response(*instance);
+}
+
+Result<HttpResponse> delete_instance(const Shared& shared, const HttpRequest& request) {
+  if (auto st = no_body(request); !st.is_ok()) return st;
+  auto instance = authorised(shared, request, InstanceAction::delete_instance);
+  if (!instance.is_ok()) return instance.status();
+  auto started = shared.lifecycle->remove(caller_of(request), *instance);
+  if (!started.is_ok()) return started.status();
+  return accepted(*started);
+}
+
+Result<HttpResponse> start_instance(const Shared& shared, const HttpRequest& request) {
+  if (auto st = no_body(request); !st.is_ok()) return st;
+  auto instance = authorised(shared, request, InstanceAction::start_stop_reboot);
+  if (!instance.is_ok()) return instance.status();
+  auto started = shared.lifecycle->start(*instance);
+  if (!started.is_ok()) return started.status();
+  return instance_response(*started);
+}
+
+Result<HttpResponse> stop_instance(const Shared& shared, const HttpRequest& request) {
+  if (auto st = no_body(request); !st.is_ok()) return st;
+  auto instance = authorised(shared, request, InstanceAction::start_stop_reboot);
+  if (!instance.is_ok()) return instance.status();
+  auto stopping = shared.lifecycle->stop(caller_of(request), *instance);
+  if (!stopping.is_ok()) return stopping.status();
+  return accepted(*stopping);
+}
+
+Result<HttpResponse> reboot_instance(const Shared& shared, const HttpRequest& request) {
+  if (auto st = no_body(request); !st.is_ok()) return st;
+  auto instance = authorised(shared, request, InstanceAction::start_stop_reboot);
+  if (!instance.is_ok()) return instance.status();
+  auto rebooted = shared.lifecycle->reboot(*instance);
+  if (!rebooted.is_ok()) return rebooted.status();
+  return instance_response(*rebooted);
+}
+
+Result<HttpResponse> resize_instance(const Shared& shared, const HttpRequest& request) {
+  auto body = JsonBody::parse(request.body, kResizeFields);
+  if (!body.is_ok()) return body.status();
+  auto instance = authorised(shared, request, InstanceAction::manage);
+  if (!instance.is_ok()) return instance.status();
+  auto resized =
+      shared.lifecycle->resize(*instance, body->integer("vcpus"), body->integer("memory_mb"));
+  if (!resized.is_ok()) return resized.status();
+  return instance_response(*resized);
+}
+
+Result<HttpResponse> attach_disk(const Shared& shared, const HttpRequest& request) {
+  auto body = JsonBody::parse(request.body, kDiskFields);
+  if (!body.is_ok()) return body.status();
+  auto instance = authorised(shared, request, InstanceAction::manage);
+  if (!instance.is_ok()) return instance.status();
+  auto attached = shared.lifecycle->attach_disk(*instance, *body->integer("size_gb"));
+  if (!attached.is_ok()) return attached.status();
+  return json_response(200, [&](JsonWriter& w) {
+    w.StartObject();
+    put_string(w, "device", attached->first);
+    w.Key("instance");
+    write_instance(w, attached->second);
+    w.EndObject();
+  });
+}
+
+}  // namespace
+
+Status add_instance_routes(Router& router, ApiContext context,
+                           std::shared_ptr<InstanceLifecycle> lifecycle) {
+  auto shared = std::make_shared<const Shared>(Shared{std::move(context), std::move(lifecycle)});
+  using Handler = Result<HttpResponse> (*)(const Shared&, const HttpRequest&);
+  struct Entry {
+    const char* method;
+    const char* pattern;
+    Handler handler;
+  };
+  static constexpr Entry kRoutes[] = {
+      {"POST", "/v1/instances", &create_instance},
+      {"GET", "/v1/instances", &list_instances},
+      {"GET", "/v1/instances/{id}", &get_instance},
+      {"DELETE", "/v1/instances/{id}", &delete_instance},
+      {"POST", "/v1/instances/{id}/start", &start_instance},
+      {"POST", "/v1/instances/{id}/stop", &stop_instance},
+      {"POST", "/v1/instances/{id}/reboot", &reboot_instance},
+      {"POST", "/v1/instances/{id}/resize", &resize_instance},
+      {"POST", "/v1/instances/{id}/disks", &attach_disk},
+  };
+  for (const auto& e : kRoutes) {
+    Route route;
+    route.method = e.method;
+    route.pattern = e.pattern;
+    route.handler = [shared, handler = e.handler](const HttpRequest& request) {
+      return handler(*shared, request);
+    };
+    if (auto st = router.add(std::move(route), "host"); !st.is_ok()) return st;
+  }
+  return Status::ok();
+}
+
+}  // namespace formation::host::api
