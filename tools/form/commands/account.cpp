@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "api_client.hpp"
+#include "arguments.hpp"
 #include "cli.hpp"
 #include "json_reply.hpp"
 #include "keystore.hpp"
@@ -57,22 +58,6 @@ std::string json_string(const std::string& text) {
   return buffer.GetString();
 }
 
-std::string percent_encode(const std::string& text) {
-  static const char* const kHex = "0123456789ABCDEF";
-  std::string out;
-  for (char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
 std::string required_name(const Args& args, const std::string& verb) {
   if (!args.values.count("name"))
     throw usage_error(
@@ -81,15 +66,6 @@ std::string required_name(const Args& args, const std::string& verb) {
   std::string name = args.get("name");
   if (name.empty()) throw usage_error("--name must not be empty");
   return name;
-}
-
-long long positive_integer(const Args& args, const std::string& option) {
-  const std::string text = args.get(option);
-  long long value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value <= 0)
-    throw usage_error("invalid --" + option + " '" + text + "': expected a positive integer");
-  return value;
 }
 
 // What to do about an error answer of an account route; `what` is "show", "update", ...

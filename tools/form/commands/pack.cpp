@@ -1,23 +1,18 @@
 // form pack validate | build | status | list: Formfiles and builds (docs/cli.md, "form pack";
 // docs/formfile.md). validate works offline with the same parser and context rules as the
-// server; build packs the folder, uploads it, and follows the build's operation.
+// server; build packs the folder, uploads it, and follows the build's operation (the last
+// two shared with form deploy, in build_flow.cpp).
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
-#include <unistd.h>
 
-#include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <ostream>
-#include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "api_client.hpp"
-#include "build_context.hpp"
+#include "build_flow.hpp"
 #include "build_id.hpp"
 #include "cli.hpp"
 #include "formfile.hpp"
@@ -30,25 +25,7 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace ff = formation::formfile;
-namespace bc = formation::build_context;
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
-
-// An upload of the largest context the default limits allow can take a while.
-constexpr double kUploadTimeoutSeconds = 3600;
-constexpr auto kPollInterval = std::chrono::milliseconds(500);
-
-fs::path context_dir(const Args& args) {
-  fs::path dir = args.positional.empty() ? fs::path(".") : fs::path(args.positional[0]);
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec))
-    throw usage_error("'" + dir.string() + "' is not a directory",
-                      "give the folder that holds the Formfile (default: the current folder)");
-  if (!fs::exists(dir / "Formfile", ec))
-    throw CliError(Exit::kInvalid, "no Formfile in " + dir.string(),
-                   "a build context is a folder with a file named Formfile at its root "
-                   "(docs/formfile.md)");
-  return dir;
-}
 
 // The address builds are owned by, when a key file is at hand (only to show the build_id).
 std::string owner_if_known(Context& context) {
@@ -60,76 +37,6 @@ std::string owner_if_known(Context& context) {
   }
 }
 
-struct Checked {
-  ff::ParseResult parsed;
-  bc::ContextIndex index;
-  std::vector<ff::Diagnostic> problems;  // parse errors, limits, missing COPY sources
-  std::string context_error;             // a context rule, when the folder breaks one
-};
-
-Checked check(const fs::path& dir) {
-  Checked c;
-  auto index = bc::index_directory(dir, formation::ContextLimits{});
-  if (!index.is_ok()) {
-    c.context_error = index.status().message();
-    std::ifstream in(dir / "Formfile", std::ios::binary);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    c.parsed = ff::parse(text);
-    c.problems = c.parsed.errors;
-    return c;
-  }
-  c.index = std::move(index).value();
-  c.parsed = ff::parse(c.index.formfile_text);
-  c.problems = c.parsed.errors;
-  if (c.parsed.ok()) {
-    c.problems = ff::check_network_limits(c.parsed.formfile, formation::NetworkLimits{});
-    auto missing = bc::check_copy_sources(c.parsed.formfile, c.index);
-    c.problems.insert(c.problems.end(), missing.begin(), missing.end());
-  }
-  return c;
-}
-
-bool valid(const Checked& c) { return c.problems.empty() && c.context_error.empty(); }
-
-void print_problems(Context& context, const fs::path& dir, const Checked& c) {
-  if (context.json()) {
-    rapidjson::StringBuffer buffer;
-    JsonWriter w(buffer);
-    w.StartObject();
-    w.Key("valid");
-    w.Bool(false);
-    w.Key("errors");
-    w.StartArray();
-    for (const auto& d : c.problems) {
-      w.StartObject();
-      w.Key("file");
-      w.String("Formfile");
-      w.Key("line");
-      w.Int(d.at.line);
-      w.Key("column");
-      w.Int(d.at.column);
-      w.Key("message");
-      w.String(d.message.c_str());
-      w.EndObject();
-    }
-    if (!c.context_error.empty()) {
-      w.StartObject();
-      w.Key("file");
-      w.String("context");
-      w.Key("message");
-      w.String(c.context_error.c_str());
-      w.EndObject();
-    }
-    w.EndArray();
-    w.EndObject();
-    context.out() << buffer.GetString() << '\n';
-    return;
-  }
-  const std::string file = (dir / "Formfile").lexically_normal().string();
-  for (const auto& d : c.problems) context.err() << ff::format(d, file) << '\n';
-  if (!c.context_error.empty()) context.err() << c.context_error << '\n';
-}
-
 std::string resources_text(const ff::Formfile& f) {
   std::string text = std::to_string(f.vcpus) + " vCPU, " + std::to_string(f.memory_mb) +
                      " MB memory, " + std::to_string(f.disk_gb) + " GB disk";
@@ -137,7 +44,7 @@ std::string resources_text(const ff::Formfile& f) {
   return text;
 }
 
-void print_summary(Context& context, const Checked& c, const std::string& build_id) {
+void print_summary(Context& context, const CheckedContext& c, const std::string& build_id) {
   const ff::Formfile& f = c.parsed.formfile;
   const std::string name = ff::effective_name(f, c.index.formfile_text);
   if (context.json()) {
@@ -186,7 +93,7 @@ void print_summary(Context& context, const Checked& c, const std::string& build_
   table.print(context.out());
 }
 
-std::string build_id_for(Context& context, const Checked& c) {
+std::string build_id_for(Context& context, const CheckedContext& c) {
   const std::string owner = owner_if_known(context);
   if (owner.empty()) return {};
   auto id = ff::build_id(owner, ff::effective_name(c.parsed.formfile, c.index.formfile_text));
@@ -194,8 +101,8 @@ std::string build_id_for(Context& context, const Checked& c) {
 }
 
 int pack_validate(Context& context, const Args& args) {
-  const fs::path dir = context_dir(args);
-  Checked c = check(dir);
+  const fs::path dir = context_dir(args.positional);
+  CheckedContext c = check_context(dir);
   if (!valid(c)) {
     print_problems(context, dir, c);
     return static_cast<int>(Exit::kInvalid);
@@ -204,113 +111,20 @@ int pack_validate(Context& context, const Args& args) {
   return 0;
 }
 
-// Lines on stderr, only when something changed, so a log of the run stays readable.
-class ProgressPrinter {
- public:
-  explicit ProgressPrinter(std::ostream& err) : err_(err) {}
-  void show(const std::string& what, int percent) {
-    if (what == last_what_ && percent == last_percent_) return;
-    last_what_ = what;
-    last_percent_ = percent;
-    err_ << what << ' ' << percent << "%\n" << std::flush;
-  }
-
- private:
-  std::ostream& err_;
-  std::string last_what_;
-  int last_percent_ = -1;
-};
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// A temporary file removed when the object goes.
-class TempFile {
- public:
-  TempFile() {
-    std::string templ = (fs::temp_directory_path() / "form-context-XXXXXX").string();
-    const int fd = ::mkstemp(templ.data());
-    if (fd < 0) throw CliError(Exit::kApiError, "cannot create a temporary file in /tmp");
-    ::close(fd);
-    path_ = templ;
-  }
-  ~TempFile() {
-    std::error_code ignored;
-    fs::remove(path_, ignored);
-  }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  [[nodiscard]] const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-Response follow_operation(Context& context, const std::string& operation_id, bool quiet) {
-  ProgressPrinter printer(context.err());
-  for (;;) {
-    Response response =
-        context.api().call(Request::get("/v1/operations/" + operation_id, Auth::kSigned));
-    rapidjson::Document doc = parse_object(response);
-    const std::string state = scalar(doc, "state");
-    if (!quiet) {
-      const std::string message = scalar(doc, "message");
-      printer.show(message.empty() ? state : message, std::stoi("0" + scalar(doc, "progress")));
-    }
-    if (state == "succeeded") return response;
-    if (state == "failed") {
-      std::string message = "the build failed";
-      if (doc.HasMember("error") && doc["error"].IsObject())
-        message += ": " + scalar(doc["error"], "message");
-      throw CliError(Exit::kApiError, message,
-                     "fix the Formfile or the context, then run 'form pack build' again");
-    }
-    std::this_thread::sleep_for(kPollInterval);
-  }
-}
-
 int pack_build(Context& context, const Args& args) {
-  const fs::path dir = context_dir(args);
-  Checked c = check(dir);
-  if (!valid(c)) {
-    print_problems(context, dir, c);
-    return static_cast<int>(Exit::kInvalid);
-  }
+  const fs::path dir = context_dir(args.positional);
   const bool quiet = args.has("quiet");
-  ProgressPrinter printer(context.err());
-  TempFile archive;
-  auto packed = bc::pack_directory(
-      dir, archive.path(), formation::ContextLimits{}, [&](std::int64_t done, std::int64_t total) {
-        if (!quiet && total > 0) printer.show("packing", static_cast<int>(done * 100 / total));
-      });
-  if (!packed.is_ok()) throw CliError(Exit::kInvalid, packed.status().message());
-
-  Request upload = Request::with_body("POST", "/v1/builds", read_file(archive.path()));
-  upload.content_type = "application/gzip";
-  upload.timeout_seconds = kUploadTimeoutSeconds;
-  if (!quiet) {
-    upload.upload_progress = [&](long long sent, long long total) {
-      printer.show("uploading", static_cast<int>(sent * 100 / total));
-    };
-  }
-  Response accepted = context.api().call(std::move(upload));
-  rapidjson::Document doc = parse_object(accepted);
-  const std::string build_id = scalar(doc, "build_id");
-  std::string operation_id;
-  if (doc.HasMember("operation")) operation_id = scalar(doc["operation"], "id");
-  if (build_id.empty() || operation_id.empty())
-    throw CliError(Exit::kApiError, "unexpected answer from POST /v1/builds: no build_id");
-  if (!quiet) context.err() << "build " << build_id << " started\n";
   if (args.has("no-wait")) {
+    auto started = start_build(context, dir, quiet);
+    if (!started) return static_cast<int>(Exit::kInvalid);
     if (context.json())
-      print_raw_json(context.out(), accepted.body);
+      print_raw_json(context.out(), started->accepted.body);
     else
-      context.out() << build_id << '\n';
+      context.out() << started->build_id << '\n';
     return 0;
   }
-  follow_operation(context, operation_id, quiet);
+  const std::string build_id = build_context_dir(context, dir, quiet);
+  if (build_id.empty()) return static_cast<int>(Exit::kInvalid);
   if (context.json()) {
     Response build = context.api().call(Request::get("/v1/builds/" + build_id, Auth::kSigned));
     print_raw_json(context.out(), build.body);

@@ -1,0 +1,142 @@
+// form node list | show: the hosts of the network and how much of them is free (docs/cli.md,
+// "form node"; docs/api.md, "Instances").
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cctype>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "api_client.hpp"
+#include "arguments.hpp"
+#include "cli.hpp"
+#include "json_reply.hpp"
+#include "output.hpp"
+
+namespace form {
+namespace {
+
+// More pages than this means the server keeps answering the same token.
+constexpr int kMaxPages = 100000;
+
+// "vcpus/memory_mb/disk_gb" of capacity, allocated or available: one column each keeps the
+// list narrow, and the three read the same way.
+std::string resources(const rapidjson::Value& node, const char* member) {
+  if (!node.HasMember(member) || !node[member].IsObject()) return "-";
+  const auto& r = node[member];
+  return scalar(r, "vcpus") + "/" + scalar(r, "memory_mb") + "/" + scalar(r, "disk_gb");
+}
+
+int node_list(Context& context, const Args&) {
+  // Nodes are few, so every page is fetched; one page is passed through as sent.
+  rapidjson::Document combined(rapidjson::kArrayType);
+  auto& alloc = combined.GetAllocator();
+  std::string token;
+  std::string first_body;
+  int pages = 0;
+  for (;; ++pages) {
+    if (pages >= kMaxPages)
+      throw CliError(Exit::kApiError, "the server keeps answering more pages; stopped");
+    std::string target = "/v1/nodes";
+    if (!token.empty()) target += "?page_token=" + percent_encode(token);
+    Response response = context.api().call(Request::get(target, Auth::kSigned));
+    rapidjson::Document doc = parse_object(response);
+    if (!doc.HasMember("nodes") || !doc["nodes"].IsArray())
+      throw CliError(Exit::kApiError, "unexpected answer from GET /v1/nodes: no nodes");
+    for (auto& item : doc["nodes"].GetArray())
+      combined.PushBack(rapidjson::Value(item, alloc), alloc);
+    if (pages == 0) first_body = response.body;
+    const std::string next = scalar(doc, "next_page_token");
+    if (next.empty() || next == token) break;
+    token = next;
+  }
+
+  if (context.json()) {
+    if (pages == 0) {
+      print_raw_json(context.out(), first_body);
+    } else {
+      rapidjson::StringBuffer buffer;
+      rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+      w.StartObject();
+      w.Key("nodes");
+      combined.Accept(w);
+      w.Key("next_page_token");
+      w.String("");
+      w.EndObject();
+      context.out() << buffer.GetString() << '\n';
+    }
+    return 0;
+  }
+  Table table({"id", "region", "public ip", "capacity", "allocated", "available"});
+  for (const auto& node : combined.GetArray())
+    table.add_row({scalar(node, "id"), scalar(node, "region"), scalar(node, "public_ip"),
+                   resources(node, "capacity"), resources(node, "allocated"),
+                   resources(node, "available")});
+  if (table.empty())
+    context.err() << "no nodes have joined this network yet\n";
+  else
+    table.print(context.out());
+  return 0;
+}
+
+int node_show(Context& context, const Args& args) {
+  const std::string& id = args.positional[0];
+  if (id.empty()) throw usage_error("the node ID must not be empty");
+  Response response =
+      context.api().send(Request::get("/v1/nodes/" + percent_encode(id), Auth::kSigned));
+  if (response.status == 404) {
+    CliError base = api_error(response);
+    throw CliError(base.code(), base.what(), "no node " + id + "; 'form node list' shows them");
+  }
+  if (response.status >= 400) throw api_error(response);
+  if (context.json()) {
+    print_raw_json(context.out(), response.body);
+    return 0;
+  }
+  rapidjson::Document doc = parse_object(response);
+  Table table;
+  table.add_row({"id", scalar(doc, "id")});
+  table.add_row({"region", scalar(doc, "region")});
+  table.add_row({"public ip", scalar(doc, "public_ip")});
+  table.add_row({"endpoint", scalar(doc, "endpoint")});
+  table.add_row({"capacity", resources(doc, "capacity")});
+  table.add_row({"allocated", resources(doc, "allocated")});
+  table.add_row({"available", resources(doc, "available")});
+  table.add_row({"heartbeat", scalar(doc, "heartbeat_at")});
+  table.add_row({"created", scalar(doc, "created_at")});
+  table.print(context.out());
+  return 0;
+}
+
+const Registrar kNodeList([] {
+  Command c;
+  c.name = "node list";
+  c.summary = "List the nodes and their free capacity";
+  c.usage =
+      "node list\n"
+      "\n"
+      "GET /v1/nodes (every page). CAPACITY, ALLOCATED and AVAILABLE read\n"
+      "vCPUs/memory MB/disk GB.";
+  c.handler = node_list;
+  return c;
+}());
+
+const Registrar kNodeShow([] {
+  Command c;
+  c.name = "node show";
+  c.summary = "Show a node";
+  c.usage =
+      "node show ID\n"
+      "\n"
+      "GET /v1/nodes/ID; the id is the operator address of the host. Resources read\n"
+      "vCPUs/memory MB/disk GB.";
+  c.min_args = 1;
+  c.max_args = 1;
+  c.handler = node_show;
+  return c;
+}());
+
+}  // namespace
+}  // namespace form
