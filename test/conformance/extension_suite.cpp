@@ -45,11 +45,13 @@ std::vector<CheckResult> extension_suite(Subject& s) {
 
 std::vector<CheckResult> state_store_suite(Subject& subject);    // state_store_suite.cpp
 std::vector<CheckResult> image_builder_suite(Subject& subject);  // image_builder_suite.cpp
+std::vector<CheckResult> vmm_suite(Subject& subject);            // vmm_suite.cpp
 
 Suite suite_for(PluginKind kind) {
   switch (kind) {
     case PluginKind::state_store: return state_store_suite;
     case PluginKind::image_builder: return image_builder_suite;
+    case PluginKind::vmm: return vmm_suite;
     case PluginKind::extension: return extension_suite;
     default: return nullptr;  // later issues add the suites of the other kinds here
   }

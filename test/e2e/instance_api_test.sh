@@ -5,7 +5,8 @@
 #   1. `form pack build` + `form instance create` → Started; the guest mounts the NoCloud
 #      seed and prints the sha256 of user-data on its serial console: it must equal the
 #      user-data inside the build's seed ISO;
-#   2. `form instance resize --vcpus 2` hot-adds a vCPU the guest brings online;
+#   2. `form instance resize` hot-adds a vCPU and 128 MiB the guest brings online, and
+#      `form instance attach-disk` adds a disk live;
 #   3. `form instance stop` → Stopped, `form instance delete` → no domain, no disk left;
 #   4. formationd killed with SIGKILL right after a create was accepted: after a restart the
 #      instance is Started (not stuck in Created) and there is exactly one domain for it;
@@ -56,8 +57,11 @@ rm -rf "$work"
 mkdir -p "$work/etc/plugins.d" "$work/home" "$work/ctx"
 
 "$here/guest/make-guest" "$guest_dir" >/dev/null
-# shellcheck disable=SC1091
-source "$guest_dir/guest.env"
+guest_value() { sed -n "s/^$1=//p" "$guest_dir/guest.env"; }
+KERNEL="$(guest_value KERNEL)"
+INITRD="$(guest_value INITRD)"
+CMDLINE="$(guest_value CMDLINE)"
+BASE_IMAGE="$(guest_value BASE_IMAGE)"
 
 cat >"$work/etc/formation.json" <<JSON
 {"listen": {"address": "127.0.0.1", "port": 0}, "data_dir": "$work/data",
@@ -73,11 +77,16 @@ cat >"$work/etc/plugins.d/vmm-libvirt.json" <<JSON
  "direct_boot": {"kernel": "$KERNEL", "initrd": "$INITRD", "cmdline": "$CMDLINE"}}}
 JSON
 
+starts=0
 start_formationd() {
-  "$formationd" --config-dir "$work/etc" >>"$work/formationd.log" 2>&1 &
+  starts=$((starts + 1))
+  local out="$work/formationd-$starts.log"  # one per start: the port changes
+  "$formationd" --config-dir "$work/etc" >"$out" 2>&1 &
   pid=$!
+  ln -sf "$out" "$work/formationd.log"
   for _ in $(seq 1 100); do
-    url="$(grep -o 'listening on http://[0-9.:]*' "$work/formationd.log" | tail -n 1 | sed 's/listening on //')"
+    url="$(grep -o 'listening on http://[0-9.:]*' "$out" | tail -n 1 | sed 's/listening on //' ||
+      true)"
     [ -n "$url" ] && kill -0 "$pid" 2>/dev/null && return 0
     sleep 0.2
   done
@@ -89,7 +98,6 @@ key="$work/key.json"
 echo "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318" >"$work/key.hex"
 "$form_bin" --key "$key" key import --private-key-file "$work/key.hex" >/dev/null
 
-: >"$work/formationd.log"
 start_formationd
 form() { "$form_bin" --api "$url" --key "$key" "$@"; }
 field() { grep -o "\"$1\":\"[^\"]*\"" | head -n 1 | cut -d'"' -f4; }
@@ -125,6 +133,18 @@ wait_console "cpus=1" 30
 form instance resize "$id" --vcpus 2 >/dev/null || fail "form instance resize --vcpus 2"
 wait_console "cpus=2" 60
 log "hot-added vCPU is online in the guest"
+last_mem() { grep -o 'mem_kb=[0-9]*' "$console" | tail -n 1 | cut -d= -f2; }
+before="$(last_mem)"
+form instance resize "$id" --memory 640 >/dev/null || fail "form instance resize --memory 640"
+for _ in $(seq 1 120); do
+  [ "$(last_mem)" -gt "$before" ] && break
+  sleep 0.5
+done
+[ "$(last_mem)" -gt "$before" ] || fail "the guest's memory stayed at $before kB after the resize"
+log "hot-added memory is online in the guest ($before -> $(last_mem) kB)"
+attached="$(form instance attach-disk "$id" --size 1 -o json)" || fail "form instance attach-disk"
+[ "$(printf '%s' "$attached" | field device)" = vdb ] || fail "attach-disk answered $attached"
+log "attached a 1 GB disk live as vdb"
 
 form instance stop "$id" >/dev/null || fail "form instance stop"
 [ "$(form instance show "$id" -o json | field state)" = Stopped ] || fail "not Stopped after stop"

@@ -1,0 +1,87 @@
+#include "fake_host.hpp"
+
+#include <spdlog/sinks/null_sink.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <random>
+#include <stdexcept>
+
+#include "disk_images.hpp"
+
+namespace formation::libvirt::test {
+
+namespace fs = std::filesystem;
+
+FakeHostServicesForTests::FakeHostServicesForTests(fs::path data_dir,
+                                                   const std::string& parameters_json)
+    : data_dir_(std::move(data_dir)),
+      logger_(std::make_shared<spdlog::logger>("vmm-libvirt/test",
+                                               std::make_shared<spdlog::sinks::null_sink_mt>())) {
+  parameters_.Parse(parameters_json.c_str());
+  if (parameters_.HasParseError()) throw std::invalid_argument("bad parameters JSON");
+  fs::create_directories(data_dir_);
+}
+
+EventBus& FakeHostServicesForTests::events() { throw std::logic_error("events() not faked"); }
+Timers& FakeHostServicesForTests::timers() { throw std::logic_error("timers() not faked"); }
+BlockingPool& FakeHostServicesForTests::blocking_pool() {
+  throw std::logic_error("blocking_pool() not faked");
+}
+Metrics& FakeHostServicesForTests::metrics() { throw std::logic_error("metrics() not faked"); }
+Status FakeHostServicesForTests::add_route(Route) {
+  return Status::unsupported("no routes in tests");
+}
+Plugin* FakeHostServicesForTests::find_plugin(PluginKind, std::string_view) { return nullptr; }
+
+TempDir::TempDir() {
+  std::string pattern = (fs::temp_directory_path() / "vmm-libvirt-test-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+std::string random_id() {
+  static std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(32, '0');
+  for (auto& c : id) c = kHex[rng() % 16];
+  return id;
+}
+
+VmmFixture::VmmFixture(const std::string& extra_parameters, const std::string& uri) {
+  base_image = dir.path() / "base.qcow2";
+  seed_iso = dir.path() / "seed.iso";
+  auto made = run_program({"qemu-img", "create", "-q", "-f", "qcow2", base_image.string(), "1G"});
+  if (made.exit_code != 0) throw std::runtime_error("qemu-img: " + made.output);
+  std::ofstream(seed_iso) << "not really an ISO";
+  std::string params = R"({"uri": ")" + uri + R"(", "domain_type": "qemu", "storage_dir": ")" +
+                       (dir.path() / "disks").string() + "\"" +
+                       (extra_parameters.empty() ? "" : ", " + extra_parameters) + "}";
+  host = std::make_unique<FakeHostServicesForTests>(dir.path() / "data", params);
+  vmm = std::make_unique<LibvirtVmm>(*host);
+  auto started = vmm->start();
+  if (!started.is_ok()) throw std::runtime_error(started.to_string());
+}
+
+DomainSpec VmmFixture::spec(const std::string& name) const {
+  DomainSpec s;
+  s.instance_id = random_id();
+  s.name = name;
+  s.vcpus = 1;
+  s.max_vcpus = 4;
+  s.memory_mb = 512;
+  s.max_memory_mb = 2048;
+  s.disk_gb = 2;
+  s.base_image = base_image;
+  s.seed_iso = seed_iso;
+  s.console_log = dir.path() / "console" / (s.instance_id + ".log");
+  s.metadata_json = R"({"owner": "0xabc", "build_id": "b1"})";
+  return s;
+}
+
+}  // namespace formation::libvirt::test
