@@ -79,6 +79,10 @@ int run_daemon(const CommandLine& cmd) {
     fail("cannot start", st);
     return 1;
   }
+  if (auto st = host.start_node_work(); !st.is_ok()) {
+    fail("cannot start", st);
+    return 1;
+  }
   auto url = host.listen();
   if (!url.is_ok()) {
     fail("cannot listen", url.status());
@@ -158,7 +162,7 @@ int list_routes(const CommandLine& cmd) {
     fail("configuration error in " + cmd.config_dir.string(), prepared.status());
     return 1;
   }
-  spdlog::set_level(spdlog::level::warn);
+  setup_logging("warn");  // stdout is the listing
   Host host(loaded->config);
   if (auto st = host.start_plugins(std::move(prepared).value()); !st.is_ok()) {
     fail("cannot start", st);

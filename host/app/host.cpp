@@ -76,14 +76,6 @@ Status Host::add_post_start_routes() {
   auto node = node_id(config_.node.id, config_.data_dir);
   if (!node.is_ok()) return node.status();
   node_id_ = *node;
-  if (auto st = api::recover_interrupted_builds(*store, node_id_); !st.is_ok()) {
-    spdlog::warn("could not mark interrupted builds as failed: {}", st.to_string());
-  }
-  auto* vmm = static_cast<Vmm*>(registry_->find(PluginKind::vmm, ""));
-  if (auto st = register_node(*store, config_.node, node_id_, node_capacity(config_.node, vmm));
-      !st.is_ok()) {
-    return Status(st.code(), "registering this node (" + node_id_ + "): " + st.message());
-  }
   api::ApiContext api{[store] { return store; }, config_.admins};
   if (auto st = api::add_operation_routes(router_, api); !st.is_ok()) return st;
   if (auto st = api::add_node_routes(router_, api); !st.is_ok()) return st;
@@ -103,20 +95,31 @@ Status Host::add_post_start_routes() {
   lifecycle_ = std::make_shared<api::InstanceLifecycle>(
       api, [this] { return static_cast<Vmm*>(registry_->find(PluginKind::vmm, "")); }, run_later,
       publish, options);
-  if (auto st = api::add_instance_routes(router_, api, lifecycle_); !st.is_ok()) return st;
-  start_node_work(*store, vmm);
-  return Status::ok();
+  return api::add_instance_routes(router_, api, lifecycle_);
 }
 
-// Heartbeats, the Vmm's lifecycle events and reconciliation (now, then on a timer).
-void Host::start_node_work(StateStore& store, Vmm* vmm) {
+// Only for a serving formationd (not --list-routes): interrupted builds marked failed, the
+// node registered, heartbeats, the Vmm's lifecycle events and reconciliation (now, then on
+// a timer).
+Status Host::start_node_work() {
+  auto* found = static_cast<StateStore*>(registry_->find(PluginKind::state_store, ""));
+  if (found == nullptr || !lifecycle_) return Status::ok();
+  StateStore& store = *found;
+  if (auto st = api::recover_interrupted_builds(store, node_id_); !st.is_ok()) {
+    spdlog::warn("could not mark interrupted builds as failed: {}", st.to_string());
+  }
+  auto* vmm = static_cast<Vmm*>(registry_->find(PluginKind::vmm, ""));
+  if (auto st = register_node(store, config_.node, node_id_, node_capacity(config_.node, vmm));
+      !st.is_ok()) {
+    return Status(st.code(), "registering this node (" + node_id_ + "): " + st.message());
+  }
   timers_.every(std::chrono::duration_cast<std::chrono::milliseconds>(config_.node.heartbeat),
                 [&store, id = node_id_] {
                   if (auto st = heartbeat(store, id); !st.is_ok()) {
                     spdlog::warn("node heartbeat failed: {}", st.to_string());
                   }
                 });
-  if (vmm == nullptr) return;
+  if (vmm == nullptr) return Status::ok();
   auto lifecycle = lifecycle_;
   if (auto sub = vmm->subscribe([lifecycle](const DomainEvent& e) { lifecycle->on_domain_event(e); });
       sub.is_ok()) {
@@ -133,6 +136,7 @@ void Host::start_node_work(StateStore& store, Vmm* vmm) {
   reconcile();
   timers_.every(std::chrono::duration_cast<std::chrono::milliseconds>(config_.node.reconcile),
                 reconcile);
+  return Status::ok();
 }
 
 Result<std::string> Host::listen() {

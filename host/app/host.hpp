@@ -30,6 +30,9 @@ class Host {
   // Creates and starts the plugins and registers every route; the router is frozen after.
   Status start_plugins(std::vector<PreparedInstance> instances);
   // Binds the listener; returns the URL it serves.
+  // For a serving daemon, after start_plugins(): registers the node, heartbeats,
+  // reconciles instances with the VM plugin and follows its events.
+  Status start_node_work();
   Result<std::string> listen();
   // Stops accepting, lets in-flight requests finish (up to the configured grace), stops
   // plugins in reverse order and the runtime last. Idempotent.
@@ -39,7 +42,6 @@ class Host {
 
  private:
   Status add_post_start_routes();
-  void start_node_work(StateStore& store, Vmm* vmm);
   HostConfig config_;
   std::chrono::steady_clock::time_point started_at_;
   MetricsRegistry metrics_;
