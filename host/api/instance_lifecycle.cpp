@@ -103,8 +103,9 @@ InstanceLifecycle::InstanceLifecycle(ApiContext api, std::function<Vmm*()> vmm,
 Result<Vmm*> InstanceLifecycle::vmm() const {
   Vmm* v = vmm_ ? vmm_() : nullptr;
   if (v == nullptr) {
-    return Status::unsupported("no VM plugin is enabled on this node (enable vmm-libvirt in "
-                               "plugins.d/)");
+    return Status::unsupported(
+        "no VM plugin is enabled on this node (enable vmm-libvirt in "
+        "plugins.d/)");
   }
   return v;
 }
@@ -491,7 +492,7 @@ Result<Instance> InstanceLifecycle::resize(const Instance& instance,
 }
 
 Result<std::pair<std::string, Instance>> InstanceLifecycle::attach_disk(const Instance& instance,
-                                                                         std::int64_t size_gb) {
+                                                                        std::int64_t size_gb) {
   auto v = vmm();
   if (!v.is_ok()) return v.status();
   if (auto st = check_range("size_gb", size_gb, 1, kMaxDiskGb); !st.is_ok()) return st;

@@ -61,7 +61,7 @@ class InstanceLifecycle : public std::enable_shared_from_this<InstanceLifecycle>
   Result<Instance> resize(const Instance& instance, std::optional<std::int64_t> vcpus,
                           std::optional<std::int64_t> memory_mb);
   Result<std::pair<std::string, Instance>> attach_disk(const Instance& instance,
-                                                        std::int64_t size_gb);
+                                                       std::int64_t size_gb);
 
   // A Vmm lifecycle event (called on the plugin's event thread; posts the work).
   void on_domain_event(const DomainEvent& event);
@@ -87,8 +87,8 @@ class InstanceLifecycle : public std::enable_shared_from_this<InstanceLifecycle>
   void finish_operation(const std::string& operation_id, const Status& outcome,
                         const std::string& instance_id);
   void publish_state(const Instance& before, InstanceState after, const std::string& reason);
-  Result<Operation> new_operation(Transaction& tx, const std::string& kind, const Instance& instance,
-                                  const std::string& caller);
+  Result<Operation> new_operation(Transaction& tx, const std::string& kind,
+                                  const Instance& instance, const std::string& caller);
 
   ApiContext api_;
   std::function<Vmm*()> vmm_;

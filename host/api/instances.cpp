@@ -46,8 +46,8 @@ Result<Instance> authorised(const Shared& shared, const HttpRequest& request,
   auto grants = (*tx)->grants().list_for_instance(id);
   if (!grants.is_ok()) return grants.status();
   const auto& caller = caller_of(request);
-  if (auto st = authorize_instance(caller, is_admin(shared.context, caller), *instance, *grants,
-                                   action);
+  if (auto st =
+          authorize_instance(caller, is_admin(shared.context, caller), *instance, *grants, action);
       !st.is_ok()) {
     return st;
   }

@@ -12,8 +12,8 @@
 
 #include "api/api_support.hpp"
 #include "api/authorize.hpp"
-#include "api/resource_json.hpp"
 #include "api/json_body.hpp"
+#include "api/resource_json.hpp"
 
 namespace formation::host::api {
 namespace {

@@ -121,7 +121,8 @@ Status Host::start_node_work() {
                 });
   if (vmm == nullptr) return Status::ok();
   auto lifecycle = lifecycle_;
-  if (auto sub = vmm->subscribe([lifecycle](const DomainEvent& e) { lifecycle->on_domain_event(e); });
+  if (auto sub =
+          vmm->subscribe([lifecycle](const DomainEvent& e) { lifecycle->on_domain_event(e); });
       sub.is_ok()) {
     vmm_subscription_ = *sub;
   }

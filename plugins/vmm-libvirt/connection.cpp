@@ -22,10 +22,15 @@ void initialise_libvirt() {
   });
 }
 
+// What a tenant may read of a libvirt error: its first line, without the QEMU command line
+// and environment libvirt quotes when QEMU fails to start (paths, PATH, HOME of the host).
 std::string first_line(const char* text) {
   if (text == nullptr) return "unknown error";
   std::string line(text);
   line = line.substr(0, line.find('\n'));
+  if (auto child = line.find("Child process ("); child != std::string::npos) {
+    return line.substr(0, child) + "QEMU could not start the guest (details in formationd's log)";
+  }
   return line.size() > 300 ? line.substr(0, 300) + "..." : line;
 }
 

@@ -106,8 +106,8 @@ std::string domain_xml(const DomainSpec& spec, const Settings& settings, const D
   x << "<domain type='" << xml_escape(settings.domain_type) << "'>\n"
     << "  <name>" << domain_name(spec.instance_id) << "</name>\n"
     << "  <title>" << xml_escape(spec.name) << "</title>\n"
-    << "  <metadata>\n    " << metadata_element(spec.instance_id, spec.metadata_json,
-                                          settings.storage_dir.string())
+    << "  <metadata>\n    "
+    << metadata_element(spec.instance_id, spec.metadata_json, settings.storage_dir.string())
     << "\n  </metadata>\n";
   if (settings.memory_slots > 0) {
     x << "  <maxMemory slots='" << settings.memory_slots << "' unit='MiB'>" << spec.max_memory_mb

@@ -82,7 +82,8 @@ Result<DomainHandle> LibvirtVmm::lookup(const ConnPtr& conn, const std::string& 
   }
   char* metadata = virDomainGetMetadata(domain.get(), VIR_DOMAIN_METADATA_ELEMENT,
                                         kMetadataNamespace, VIR_DOMAIN_AFFECT_CURRENT);
-  bool ours = metadata != nullptr && metadata_names(metadata, instance_id, settings_.storage_dir.string());
+  bool ours =
+      metadata != nullptr && metadata_names(metadata, instance_id, settings_.storage_dir.string());
   free(metadata);  // NOLINT(cppcoreguidelines-no-malloc): libvirt allocates with malloc
   if (!ours) {
     virResetLastError();
