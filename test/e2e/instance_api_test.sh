@@ -7,7 +7,9 @@
 #      user-data inside the build's seed ISO;
 #   2. `form instance resize` hot-adds a vCPU and 128 MiB the guest brings online, and
 #      `form instance attach-disk` adds a disk live;
-#   3. `form instance stop` → Stopped, `form instance delete` → no domain, no disk left;
+#   3. refusals with their reason (start of a Started instance, live memory shrink, resize
+#      and create beyond the node); stop; a domain undefined behind formationd's back is
+#      defined again; start, reboot, stop; `form instance delete` → no domain, no disk left;
 #   4. formationd killed with SIGKILL right after a create was accepted: after a restart the
 #      instance is Started (not stuck in Created) and there is exactly one domain for it;
 #      deleting it leaves nothing behind.
@@ -146,9 +148,43 @@ attached="$(form instance attach-disk "$id" --size 1 -o json)" || fail "form ins
 [ "$(printf '%s' "$attached" | field device)" = vdb ] || fail "attach-disk answered $attached"
 log "attached a 1 GB disk live as vdb"
 
+# What cannot be done is refused with the reason, and changes nothing.
+expect_refused() {  # WHAT PATTERN COMMAND...
+  local what=$1 pattern=$2 out
+  shift 2
+  if out="$(form "$@" 2>&1)"; then fail "$what was accepted: $out"; fi
+  printf '%s' "$out" | grep -q -- "$pattern" || fail "$what: expected '$pattern' in: $out"
+}
+expect_refused "starting a Started instance" "is Started" instance start "$id"
+expect_refused "shrinking memory live" "cannot shrink" instance resize "$id" --memory 512
+expect_refused "a resize beyond the node" "cannot fit" instance resize "$id" --vcpus 64
+expect_refused "a create beyond the node" "cannot fit" instance create --build "$build_id" --vcpus 8
+log "refused: start of a Started instance, live shrink, resize and create beyond the node"
+
 form instance stop "$id" >/dev/null || fail "form instance stop"
 [ "$(form instance show "$id" -o json | field state)" = Stopped ] || fail "not Stopped after stop"
-log "stopped"
+# A domain that vanishes behind formationd's back is defined again by reconciliation.
+"${virsh[@]}" undefine "formation-$id" >/dev/null
+for _ in $(seq 1 60); do
+  "${virsh[@]}" domstate "formation-$id" >/dev/null 2>&1 && break
+  sleep 0.5
+done
+"${virsh[@]}" domstate "formation-$id" >/dev/null 2>&1 ||
+  fail "reconciliation did not define the vanished domain of $id again"
+log "reconciliation defined the vanished domain again"
+form instance start "$id" >/dev/null || fail "form instance start"
+[ "$(form instance show "$id" -o json | field state)" = Started ] || fail "not Started after start"
+wait_console "FORMATION-SEED user-data" 120
+form instance reboot "$id" >/dev/null || fail "form instance reboot"
+# The guest boots again in the same QEMU: a second seed line. Stopping before it is up
+# would wait for the ACPI timeout (its acpid is not running yet).
+for _ in $(seq 1 240); do
+  [ "$(grep -c 'FORMATION-SEED user-data' "$console")" -ge 2 ] && break
+  sleep 0.5
+done
+[ "$(grep -c 'FORMATION-SEED user-data' "$console")" -ge 2 ] || fail "the guest did not boot again"
+form instance stop "$id" >/dev/null || fail "form instance stop (again)"
+log "stopped, started, rebooted, stopped"
 form instance delete "$id" --yes >/dev/null || fail "form instance delete"
 if "${virsh[@]}" domstate "formation-$id" >/dev/null 2>&1; then fail "domain formation-$id still defined"; fi
 [ ! -e "$work/data/vmm-libvirt/default/disks/$id" ] || fail "the disks of $id are still there"
