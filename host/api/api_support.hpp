@@ -2,6 +2,7 @@
 // query parameters, addresses, and the one way a request opens a store transaction.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -13,6 +14,7 @@
 #include "api/routes.hpp"
 #include "formation/http.hpp"
 #include "formation/kinds/state_store.hpp"
+#include "http/router.hpp"
 
 namespace formation::host::api {
 
@@ -47,5 +49,31 @@ Result<std::unique_ptr<Transaction>> begin(const ApiContext& context);
 const std::string& caller_of(const HttpRequest& request);
 
 bool is_admin(const ApiContext& context, const std::string& address);
+
+// One signed route of the host on the blocking pool, handled with the route group's shared
+// state (`Shared`).
+template <typename Shared>
+struct RouteEntry {
+  const char* method;
+  const char* pattern;
+  Result<HttpResponse> (*handler)(const Shared&, const HttpRequest&);
+  std::size_t max_body_bytes = 0;  // 0: the server's http.max_body_bytes
+};
+
+template <typename Shared, std::size_t N>
+Status add_routes(Router& router, const std::shared_ptr<const Shared>& shared,
+                  const RouteEntry<Shared> (&entries)[N]) {
+  for (const auto& e : entries) {
+    Route route;
+    route.method = e.method;
+    route.pattern = e.pattern;
+    route.max_body_bytes = e.max_body_bytes;
+    route.handler = [shared, handler = e.handler](const HttpRequest& request) {
+      return handler(*shared, request);
+    };
+    if (auto st = router.add(std::move(route), "host"); !st.is_ok()) return st;
+  }
+  return Status::ok();
+}
 
 }  // namespace formation::host::api

@@ -357,29 +357,12 @@ Status add_build_routes(Router& router, BuildsContext context) {
   auto shared = std::make_shared<const BuildsContext>(std::move(context));
   ImageBuilder* builder = shared->builder ? shared->builder() : nullptr;
   const BuildLimits limits = builder != nullptr ? builder->limits() : BuildLimits{};
-  using Handler = Result<HttpResponse> (*)(const BuildsContext&, const HttpRequest&);
-  struct Entry {
-    const char* method;
-    const char* pattern;
-    Handler handler;
-    std::size_t max_body;
-  };
-  const Entry routes[] = {
+  const RouteEntry<BuildsContext> routes[] = {
       {"POST", "/v1/builds", &create_build, max_upload_bytes(limits.context)},
-      {"GET", "/v1/builds", &list_builds, 0},
-      {"GET", "/v1/builds/{build_id}", &get_build, 0},
+      {"GET", "/v1/builds", &list_builds},
+      {"GET", "/v1/builds/{build_id}", &get_build},
   };
-  for (const auto& e : routes) {
-    Route route;
-    route.method = e.method;
-    route.pattern = e.pattern;
-    route.max_body_bytes = e.max_body;
-    route.handler = [shared, handler = e.handler](const HttpRequest& request) {
-      return handler(*shared, request);
-    };
-    if (auto st = router.add(std::move(route), "host"); !st.is_ok()) return st;
-  }
-  return Status::ok();
+  return add_routes(router, shared, routes);
 }
 
 Status recover_interrupted_builds(StateStore& store, const std::string& node_id) {

@@ -179,13 +179,7 @@ Result<HttpResponse> attach_disk(const Shared& shared, const HttpRequest& reques
 Status add_instance_routes(Router& router, ApiContext context,
                            std::shared_ptr<InstanceLifecycle> lifecycle) {
   auto shared = std::make_shared<const Shared>(Shared{std::move(context), std::move(lifecycle)});
-  using Handler = Result<HttpResponse> (*)(const Shared&, const HttpRequest&);
-  struct Entry {
-    const char* method;
-    const char* pattern;
-    Handler handler;
-  };
-  static constexpr Entry kRoutes[] = {
+  static constexpr RouteEntry<Shared> kRoutes[] = {
       {"POST", "/v1/instances", &create_instance},
       {"GET", "/v1/instances", &list_instances},
       {"GET", "/v1/instances/{id}", &get_instance},
@@ -196,16 +190,7 @@ Status add_instance_routes(Router& router, ApiContext context,
       {"POST", "/v1/instances/{id}/resize", &resize_instance},
       {"POST", "/v1/instances/{id}/disks", &attach_disk},
   };
-  for (const auto& e : kRoutes) {
-    Route route;
-    route.method = e.method;
-    route.pattern = e.pattern;
-    route.handler = [shared, handler = e.handler](const HttpRequest& request) {
-      return handler(*shared, request);
-    };
-    if (auto st = router.add(std::move(route), "host"); !st.is_ok()) return st;
-  }
-  return Status::ok();
+  return add_routes(router, shared, kRoutes);
 }
 
 }  // namespace formation::host::api

@@ -307,13 +307,7 @@ Result<HttpResponse> transfer_instance(const Shared& shared, const HttpRequest& 
 
 Status add_api_routes(Router& router, ApiContext context) {
   auto shared = std::make_shared<const Shared>(Shared{std::move(context)});
-  using Handler = Result<HttpResponse> (*)(const Shared&, const HttpRequest&);
-  struct Entry {
-    const char* method;
-    const char* pattern;
-    Handler handler;
-  };
-  static constexpr Entry kRoutes[] = {
+  static constexpr RouteEntry<Shared> kRoutes[] = {
       {"POST", "/v1/accounts", &create_account},
       {"GET", "/v1/accounts", &list_accounts},
       {"GET", "/v1/accounts/{address}", &get_account},
@@ -324,18 +318,7 @@ Status add_api_routes(Router& router, ApiContext context) {
       {"DELETE", "/v1/instances/{id}/grants/{address}", &delete_grant},
       {"POST", "/v1/instances/{id}/transfer", &transfer_instance},
   };
-  for (const auto& e : kRoutes) {
-    Route route;
-    route.method = e.method;
-    route.pattern = e.pattern;
-    route.access = RouteAccess::signed_request;
-    route.execution = RouteExecution::blocking_pool;
-    route.handler = [shared, handler = e.handler](const HttpRequest& request) {
-      return handler(*shared, request);
-    };
-    if (auto st = router.add(std::move(route), "host"); !st.is_ok()) return st;
-  }
-  return Status::ok();
+  return add_routes(router, shared, kRoutes);
 }
 
 }  // namespace formation::host::api
