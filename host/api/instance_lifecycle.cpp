@@ -384,13 +384,11 @@ Result<Instance> InstanceLifecycle::reboot(const Instance& instance) {
   return instance;
 }
 
-Result<Accepted> InstanceLifecycle::stop(const std::string& caller, const Instance& instance) {
-  if (auto v = vmm(); !v.is_ok()) return v.status();
-  if (instance.state != InstanceState::started) {
-    return Status::conflict("instance " + instance.id + " is " +
-                            std::string(to_string(instance.state)) +
-                            "; only a Started instance can be stopped");
-  }
+// Marks the instance busy, records the new desired state and an operation in one
+// transaction, and runs `job` after the 202.
+Result<Accepted> InstanceLifecycle::start_job(const std::string& caller, const Instance& instance,
+                                              InstanceState desired, const std::string& kind,
+                                              Job job) {
   if (!try_mark_busy(instance.id)) return Status::conflict("instance " + instance.id + " is busy");
   auto tx = begin(api_);
   if (!tx.is_ok()) {
@@ -398,17 +396,30 @@ Result<Accepted> InstanceLifecycle::stop(const std::string& caller, const Instan
     return tx.status();
   }
   Instance wanted = instance;
-  wanted.desired_state = InstanceState::stopped;
+  wanted.desired_state = desired;
   auto updated = (*tx)->instances().update(wanted);
-  auto op = updated.is_ok() ? new_operation(**tx, "instance.stop", *updated, caller)
+  auto op = updated.is_ok() ? new_operation(**tx, kind, *updated, caller)
                             : Result<Operation>(updated.status());
   if (!op.is_ok() || !(*tx)->commit().is_ok()) {
     unmark_busy(instance.id);
-    return op.is_ok() ? Status::unavailable("could not record the stop") : op.status();
+    return op.is_ok() ? Status::unavailable("could not record the " + kind) : op.status();
   }
   auto self = shared_from_this();
-  run_later_([self, instance = *updated, id = op->id] { self->run_stop(instance, id); });
+  run_later_([self, job, instance = *updated, id = op->id] { job(*self, instance, id); });
   return Accepted{*updated, *op};
+}
+
+Result<Accepted> InstanceLifecycle::stop(const std::string& caller, const Instance& instance) {
+  if (auto v = vmm(); !v.is_ok()) return v.status();
+  if (instance.state != InstanceState::started) {
+    return Status::conflict("instance " + instance.id + " is " +
+                            std::string(to_string(instance.state)) +
+                            "; only a Started instance can be stopped");
+  }
+  return start_job(caller, instance, InstanceState::stopped, "instance.stop",
+                   [](InstanceLifecycle& self, const Instance& i, const std::string& op) {
+                     self.run_stop(i, op);
+                   });
 }
 
 void InstanceLifecycle::run_stop(const Instance& instance, const std::string& operation_id) {
@@ -533,24 +544,10 @@ Result<std::pair<std::string, Instance>> InstanceLifecycle::attach_disk(const In
 
 Result<Accepted> InstanceLifecycle::remove(const std::string& caller, const Instance& instance) {
   if (auto v = vmm(); !v.is_ok()) return v.status();
-  if (!try_mark_busy(instance.id)) return Status::conflict("instance " + instance.id + " is busy");
-  auto tx = begin(api_);
-  if (!tx.is_ok()) {
-    unmark_busy(instance.id);
-    return tx.status();
-  }
-  Instance wanted = instance;
-  wanted.desired_state = InstanceState::killed;
-  auto updated = (*tx)->instances().update(wanted);
-  auto op = updated.is_ok() ? new_operation(**tx, "instance.delete", *updated, caller)
-                            : Result<Operation>(updated.status());
-  if (!op.is_ok() || !(*tx)->commit().is_ok()) {
-    unmark_busy(instance.id);
-    return op.is_ok() ? Status::unavailable("could not record the delete") : op.status();
-  }
-  auto self = shared_from_this();
-  run_later_([self, instance = *updated, id = op->id] { self->run_delete(instance, id); });
-  return Accepted{*updated, *op};
+  return start_job(caller, instance, InstanceState::killed, "instance.delete",
+                   [](InstanceLifecycle& self, const Instance& i, const std::string& op) {
+                     self.run_delete(i, op);
+                   });
 }
 
 Status InstanceLifecycle::delete_now(const Instance& instance) {

@@ -77,6 +77,9 @@ class InstanceLifecycle : public std::enable_shared_from_this<InstanceLifecycle>
   void unmark_busy(const std::string& id);
   [[nodiscard]] bool busy(const std::string& id);
 
+  using Job = void (*)(InstanceLifecycle&, const Instance&, const std::string& operation_id);
+  Result<Accepted> start_job(const std::string& caller, const Instance& instance,
+                             InstanceState desired, const std::string& kind, Job job);
   Result<DomainSpec> domain_spec(const Instance& instance);
   Status converge(const Instance& instance, std::optional<DomainState> domain);
   void run_create(const Instance& instance, const std::string& operation_id);

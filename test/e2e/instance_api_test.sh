@@ -9,7 +9,7 @@
 #      `form instance attach-disk` adds a disk live;
 #   3. refusals with their reason (start of a Started instance, live memory shrink, resize
 #      and create beyond the node); stop; a domain undefined behind formationd's back is
-#      defined again; start, reboot, stop; `form instance delete` → no domain, no disk left;
+#      defined again, a domain of ours that no instance owns is removed; start, reboot, stop; `form instance delete` → no domain, no disk left;
 #   4. formationd killed with SIGKILL right after a create was accepted: after a restart the
 #      instance is Started (not stuck in Created) and there is exactly one domain for it;
 #      deleting it leaves nothing behind.
@@ -172,6 +172,23 @@ done
 "${virsh[@]}" domstate "formation-$id" >/dev/null 2>&1 ||
   fail "reconciliation did not define the vanished domain of $id again"
 log "reconciliation defined the vanished domain again"
+# A domain tagged as this node's that no instance owns is removed by reconciliation.
+orphan_id="$(printf '%016x' $((RANDOM * RANDOM * RANDOM)))"
+"${virsh[@]}" dumpxml --inactive "formation-$id" |
+  sed -e "s/formation-$id/formation-$orphan_id/g" -e "s/id=\"$id\"/id=\"$orphan_id\"/" \
+    -e '/<uuid>/d' -e "s|disks/$id/|disks/$orphan_id/|" >"$work/orphan.xml"
+mkdir -p "$work/data/vmm-libvirt/default/disks/$orphan_id"
+qemu-img create -q -f qcow2 "$work/data/vmm-libvirt/default/disks/$orphan_id/root.qcow2" 1G
+"${virsh[@]}" define "$work/orphan.xml" >/dev/null
+for _ in $(seq 1 60); do
+  "${virsh[@]}" domstate "formation-$orphan_id" >/dev/null 2>&1 || break
+  sleep 0.5
+done
+if "${virsh[@]}" domstate "formation-$orphan_id" >/dev/null 2>&1; then
+  fail "reconciliation left the orphan domain formation-$orphan_id"
+fi
+[ ! -e "$work/data/vmm-libvirt/default/disks/$orphan_id" ] || fail "the orphan's disk is still there"
+log "reconciliation removed an orphan domain and its disk"
 form instance start "$id" >/dev/null || fail "form instance start"
 [ "$(form instance show "$id" -o json | field state)" = Started ] || fail "not Started after start"
 wait_console "FORMATION-SEED user-data" 120

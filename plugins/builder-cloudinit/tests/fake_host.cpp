@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <spawn.h>
-#include <spdlog/sinks/null_sink.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,44 +17,6 @@ extern char** environ;  // NOLINT(readability-redundant-declaration)
 namespace formation::cloudinit::test {
 
 namespace fs = std::filesystem;
-
-FakeHostServicesForTests::FakeHostServicesForTests(fs::path data_dir,
-                                                   const std::string& parameters_json)
-    : data_dir_(std::move(data_dir)),
-      logger_(std::make_shared<spdlog::logger>("builder-cloudinit/test",
-                                               std::make_shared<spdlog::sinks::null_sink_mt>())) {
-  parameters_.Parse(parameters_json.c_str());
-  if (parameters_.HasParseError()) throw std::invalid_argument("bad parameters JSON");
-  fs::create_directories(data_dir_);
-}
-
-EventBus& FakeHostServicesForTests::events() { throw std::logic_error("events() not faked"); }
-Timers& FakeHostServicesForTests::timers() { throw std::logic_error("timers() not faked"); }
-BlockingPool& FakeHostServicesForTests::blocking_pool() {
-  throw std::logic_error("blocking_pool() not faked");
-}
-Metrics& FakeHostServicesForTests::metrics() { throw std::logic_error("metrics() not faked"); }
-Status FakeHostServicesForTests::add_route(Route) {
-  return Status::unsupported("no routes in tests");
-}
-Plugin* FakeHostServicesForTests::find_plugin(PluginKind, std::string_view) { return nullptr; }
-
-TempDir::TempDir() {
-  std::string pattern = (fs::temp_directory_path() / "builder-cloudinit-test-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  fs::remove_all(path_, ec);
-}
-
-void TempDir::write(const std::string& relative, const std::string& content) const {
-  auto target = path_ / relative;
-  fs::create_directories(target.parent_path());
-  std::ofstream(target, std::ios::binary) << content;
-}
 
 ProcessResult run_process(const std::vector<std::string>& args,
                           const std::vector<std::string>& env) {
@@ -111,7 +72,7 @@ BuilderFixture::BuilderFixture(const fs::path& root, const std::string& extra_pa
   artifact_dir = root / "artifacts";
   std::string params = R"({"artifact_dir": ")" + artifact_dir.string() + "\"" +
                        (extra_parameters.empty() ? "" : ", " + extra_parameters) + "}";
-  host = std::make_unique<FakeHostServicesForTests>(root / "data", params);
+  host = std::make_unique<FakeHostServicesForTests>("builder-cloudinit", root / "data", params);
   builder = std::make_unique<CloudInitBuilder>(*host);
   auto started = builder->start();
   if (!started.is_ok()) throw std::runtime_error(started.to_string());

@@ -11,43 +11,16 @@
 
 #include "builder_cloudinit.hpp"
 #include "formation/plugin.hpp"
+#include "support/fake_host_services.hpp"
 
 namespace formation::cloudinit::test {
 
-class FakeHostServicesForTests final : public HostServices {
+using formation::testing::FakeHostServicesForTests;
+
+// A scratch directory named after the plugin, removed at destruction.
+class TempDir : public formation::testing::TempDir {
  public:
-  FakeHostServicesForTests(std::filesystem::path data_dir, const std::string& parameters_json);
-  [[nodiscard]] std::string_view plugin_name() const override { return "builder-cloudinit"; }
-  [[nodiscard]] std::string_view instance_name() const override { return "test"; }
-  std::shared_ptr<spdlog::logger> logger() override { return logger_; }
-  [[nodiscard]] const rapidjson::Value& parameters() const override { return parameters_; }
-  [[nodiscard]] std::filesystem::path data_dir() const override { return data_dir_; }
-  // The builder uses none of these; calling one is a test failure.
-  EventBus& events() override;
-  Timers& timers() override;
-  BlockingPool& blocking_pool() override;
-  Metrics& metrics() override;
-  Status add_route(Route route) override;
-  Plugin* find_plugin(PluginKind kind, std::string_view instance) override;
-
- private:
-  std::filesystem::path data_dir_;
-  rapidjson::Document parameters_;
-  std::shared_ptr<spdlog::logger> logger_;
-};
-
-// A directory removed at destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-  void write(const std::string& relative, const std::string& content) const;
-
- private:
-  std::filesystem::path path_;
+  TempDir() : formation::testing::TempDir("builder-cloudinit-test") {}
 };
 
 struct ProcessResult {

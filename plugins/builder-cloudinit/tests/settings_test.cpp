@@ -59,7 +59,8 @@ TEST(Settings, SchemaRefusesWideningTheSpecRanges) {
 
 TEST(Settings, StartRefusesMinAboveMax) {
   test::TempDir dir;
-  test::FakeHostServicesForTests host(dir.path(), R"({"limits": {"vcpus": {"min": 4, "max": 2}}})");
+  test::FakeHostServicesForTests host("builder-cloudinit", dir.path(),
+                                      R"({"limits": {"vcpus": {"min": 4, "max": 2}}})");
   CloudInitBuilder builder(host);
   auto st = builder.start();
   EXPECT_EQ(st.code(), StatusCode::invalid);
@@ -71,7 +72,8 @@ TEST(Settings, StartRefusesMinAboveMax) {
 TEST(Settings, HealthDegradedWithoutBaseImage) {
   test::TempDir dir;
   auto image = dir.path() / "base.qcow2";
-  test::FakeHostServicesForTests host(dir.path(), R"({"base_image": ")" + image.string() + "\"}");
+  test::FakeHostServicesForTests host("builder-cloudinit", dir.path(),
+                                      R"({"base_image": ")" + image.string() + "\"}");
   CloudInitBuilder builder(host);
   ASSERT_TRUE(builder.start().is_ok());
   auto health = builder.health();
@@ -85,7 +87,8 @@ TEST(Settings, HealthDegradedWithoutBaseImage) {
 
 TEST(Settings, LimitsComeFromParameters) {
   test::TempDir dir;
-  test::FakeHostServicesForTests host(dir.path(), R"({"limits": {"disk_gb": {"max": 20}}})");
+  test::FakeHostServicesForTests host("builder-cloudinit", dir.path(),
+                                      R"({"limits": {"disk_gb": {"max": 20}}})");
   CloudInitBuilder builder(host);
   EXPECT_EQ(builder.limits().network.disk_gb.max, 20);
   EXPECT_EQ(builder.limits().network.disk_gb.min, 5);

@@ -1,6 +1,5 @@
 #include "fake_host.hpp"
 
-#include <spdlog/sinks/null_sink.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -12,38 +11,6 @@
 namespace formation::libvirt::test {
 
 namespace fs = std::filesystem;
-
-FakeHostServicesForTests::FakeHostServicesForTests(fs::path data_dir,
-                                                   const std::string& parameters_json)
-    : data_dir_(std::move(data_dir)),
-      logger_(std::make_shared<spdlog::logger>("vmm-libvirt/test",
-                                               std::make_shared<spdlog::sinks::null_sink_mt>())) {
-  parameters_.Parse(parameters_json.c_str());
-  if (parameters_.HasParseError()) throw std::invalid_argument("bad parameters JSON");
-  fs::create_directories(data_dir_);
-}
-
-EventBus& FakeHostServicesForTests::events() { throw std::logic_error("events() not faked"); }
-Timers& FakeHostServicesForTests::timers() { throw std::logic_error("timers() not faked"); }
-BlockingPool& FakeHostServicesForTests::blocking_pool() {
-  throw std::logic_error("blocking_pool() not faked");
-}
-Metrics& FakeHostServicesForTests::metrics() { throw std::logic_error("metrics() not faked"); }
-Status FakeHostServicesForTests::add_route(Route) {
-  return Status::unsupported("no routes in tests");
-}
-Plugin* FakeHostServicesForTests::find_plugin(PluginKind, std::string_view) { return nullptr; }
-
-TempDir::TempDir() {
-  std::string pattern = (fs::temp_directory_path() / "vmm-libvirt-test-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  fs::remove_all(path_, ec);
-}
 
 std::string random_id() {
   static std::mt19937_64 rng{std::random_device{}()};
@@ -62,7 +29,7 @@ VmmFixture::VmmFixture(const std::string& extra_parameters, const std::string& u
   std::string params = R"({"uri": ")" + uri + R"(", "domain_type": "qemu", "storage_dir": ")" +
                        (dir.path() / "disks").string() + "\"" +
                        (extra_parameters.empty() ? "" : ", " + extra_parameters) + "}";
-  host = std::make_unique<FakeHostServicesForTests>(dir.path() / "data", params);
+  host = std::make_unique<FakeHostServicesForTests>("vmm-libvirt", dir.path() / "data", params);
   vmm = std::make_unique<LibvirtVmm>(*host);
   auto started = vmm->start();
   if (!started.is_ok()) throw std::runtime_error(started.to_string());

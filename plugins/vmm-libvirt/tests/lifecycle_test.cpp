@@ -72,7 +72,7 @@ TEST(Lifecycle, MissingFilesAndBadSpecsLeaveNothing) {
   spec = f.spec();
   spec.max_memory_mb = 4096;
   spec.memory_mb = 1024;
-  FakeHostServicesForTests host(f.dir.path() / "data2",
+  FakeHostServicesForTests host("vmm-libvirt", f.dir.path() / "data2",
                                 R"({"uri": "test:///default", "machine": "no'machine</x>",
                                     "storage_dir": ")" +
                                     (f.dir.path() / "disks").string() +
