@@ -5,6 +5,8 @@
 #include <array>
 #include <memory>
 
+#include "identity/signing.hpp"
+
 namespace formation::host::api {
 
 void write_operation(JsonWriter& w, const Operation& op) {
@@ -41,13 +43,7 @@ std::string new_operation_id() {
   if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1) {
     throw std::runtime_error("RAND_bytes failed");  // the router answers 500: no entropy
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  for (unsigned char b : raw) {
-    id += kHex[b >> 4];
-    id += kHex[b & 15];
-  }
-  return id;
+  return identity::to_hex(raw);
 }
 
 namespace {

@@ -186,6 +186,15 @@ Status LibvirtVmm::start(const std::string& instance_id) {
   return Status::ok();
 }
 
+// Pulls the plug; a domain that went off by itself meanwhile is not an error.
+static Status power_off(virDomainPtr domain, spdlog::logger& log) {
+  if (virDomainDestroy(domain) < 0 && virDomainIsActive(domain) != 0) {
+    return libvirt_error("the hypervisor refused to power the domain off", log);
+  }
+  virResetLastError();
+  return Status::ok();
+}
+
 Status LibvirtVmm::stop(const std::string& instance_id, std::chrono::seconds timeout) {
   auto guard = locks_.lock(instance_id);
   auto conn = connection_->get();
@@ -207,11 +216,7 @@ Status LibvirtVmm::stop(const std::string& instance_id, std::chrono::seconds tim
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   log_->info("instance {}: still running after {} s; forcing it off", instance_id, timeout.count());
-  if (virDomainDestroy(domain->get()) < 0 && virDomainIsActive(domain->get()) != 0) {
-    return libvirt_error("the hypervisor refused to power the domain off", *log_);
-  }
-  virResetLastError();
-  return Status::ok();
+  return power_off(domain->get(), *log_);
 }
 
 Status LibvirtVmm::reboot(const std::string& instance_id) {
@@ -239,11 +244,7 @@ Status LibvirtVmm::destroy(const std::string& instance_id) {
   auto domain = lookup(*conn, instance_id);
   if (!domain.is_ok()) return domain.status();
   if (virDomainIsActive(domain->get()) == 0) return Status::ok();
-  if (virDomainDestroy(domain->get()) < 0 && virDomainIsActive(domain->get()) != 0) {
-    return libvirt_error("the hypervisor refused to power the domain off", *log_);
-  }
-  virResetLastError();
-  return Status::ok();
+  return power_off(domain->get(), *log_);
 }
 
 Status LibvirtVmm::undefine(const std::string& instance_id) {

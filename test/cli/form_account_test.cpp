@@ -21,6 +21,7 @@
 #include "api_client.hpp"
 #include "cli.hpp"
 #include "daemon_process.hpp"
+#include "form_home.hpp"
 #include "identity/signing.hpp"
 #include "scripted_server.hpp"
 
@@ -33,17 +34,8 @@ const char* const kAdminKey = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae
 const char* const kAdminAddress = "0x2c7536e3605d9c16a7a3d7b1898e529396a65c23";
 const char* const kUserKey = "1111111111111111111111111111111111111111111111111111111111111111";
 
-struct Outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Outcome form_run(std::vector<std::string> args) {
-  std::ostringstream out, err;
-  int code = form::run(args, out, err);
-  return {code, out.str(), err.str()};
-}
+using form_test::form_run;
+using form_test::Outcome;
 
 std::string address_of(const char* key_hex) {
   auto key = id::parse_private_key(key_hex);
@@ -52,34 +44,7 @@ std::string address_of(const char* key_hex) {
 
 using form_test::ScriptedServer;
 
-class FormAccount : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string templ = (fs::temp_directory_path() / "form-account-test-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
-    home_ = templ;
-    ::setenv("HOME", home_.c_str(), 1);
-    ::unsetenv("XDG_CONFIG_HOME");
-    ::unsetenv("FORM_KEY");
-    ::unsetenv("FORM_API");
-    ::setenv("FORM_PASSPHRASE", "account test passphrase", 1);
-  }
-  void TearDown() override {
-    ::unsetenv("FORM_PASSPHRASE");
-    std::error_code ec;
-    fs::remove_all(home_, ec);
-  }
-  // Imports a private key into key file `name` under HOME; returns the file.
-  std::string import_key(const char* key_hex, const std::string& name) {
-    const fs::path hex = home_ / (name + ".hex");
-    std::ofstream(hex) << key_hex << '\n';
-    std::string file = (home_ / (name + ".json")).string();
-    auto imported = form_run({"--key", file, "key", "import", "--private-key-file", hex.string()});
-    EXPECT_EQ(imported.code, 0) << imported.err;
-    return file;
-  }
-  fs::path home_;
-};
+class FormAccount : public form_test::FormHome {};
 
 const char* const kAccountBody =
     R"({"address":"0x2c7536e3605d9c16a7a3d7b1898e529396a65c23","name":"alice",)"

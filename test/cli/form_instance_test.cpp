@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cli.hpp"
+#include "form_home.hpp"
 #include "scripted_server.hpp"
 
 namespace {
@@ -24,17 +25,8 @@ const char* const kKey = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d0
 // Nothing listens there: a command that exits 2 or 5 with it sent nothing.
 const char* const kNowhere = "http://127.0.0.1:9";
 
-struct Outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Outcome form_run(std::vector<std::string> args) {
-  std::ostringstream out, err;
-  int code = form::run(args, out, err);
-  return {code, out.str(), err.str()};
-}
+using form_test::form_run;
+using form_test::Outcome;
 
 bool starts_with(const std::string& text, const std::string& prefix) {
   return text.rfind(prefix, 0) == 0;
@@ -75,34 +67,18 @@ std::string error_body(const std::string& code, const std::string& message) {
   return R"({"error":{"code":")" + code + R"(","message":")" + message + R"(","request_id":"r1"}})";
 }
 
-class FormInstance : public ::testing::Test {
+class FormInstance : public form_test::FormHome {
  protected:
   void SetUp() override {
-    std::string templ = (fs::temp_directory_path() / "form-instance-test-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
-    home_ = templ;
-    ::setenv("HOME", home_.c_str(), 1);
-    ::unsetenv("XDG_CONFIG_HOME");
-    ::unsetenv("FORM_KEY");
-    ::unsetenv("FORM_API");
-    ::setenv("FORM_PASSPHRASE", "instance test passphrase", 1);
-    const fs::path hex = home_ / "key.hex";
-    std::ofstream(hex) << kKey << '\n';
-    key_ = (home_ / "key.json").string();
-    auto imported = form_run({"--key", key_, "key", "import", "--private-key-file", hex.string()});
-    ASSERT_EQ(imported.code, 0) << imported.err;
+    FormHome::SetUp();
+    key_ = import_key(kKey, "key");
   }
-  void TearDown() override {
-    ::unsetenv("FORM_PASSPHRASE");
-    std::error_code ec;
-    fs::remove_all(home_, ec);
-  }
+
   // `form --api URL --key KEY args...`
   Outcome run_at(const ScriptedServer& server, std::vector<std::string> args) {
     args.insert(args.begin(), {"--api", server.url(), "--key", key_});
     return form_run(args);
   }
-  fs::path home_;
   std::string key_;
 };
 

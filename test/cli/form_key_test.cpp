@@ -12,6 +12,7 @@
 
 #include "api_client.hpp"
 #include "cli.hpp"
+#include "form_home.hpp"
 #include "identity/signing.hpp"
 
 namespace {
@@ -23,36 +24,12 @@ const char* const kWellKnownKey =
     "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
 const char* const kWellKnownAddress = "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23";
 
-struct Outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
+using form_test::form_run;
+using form_test::Outcome;
 
-Outcome form_run(std::vector<std::string> args) {
-  std::ostringstream out, err;
-  int code = form::run(args, out, err);
-  return {code, out.str(), err.str()};
-}
-
-class KeyTest : public ::testing::Test {
+class KeyTest : public form_test::FormHome {
  protected:
-  void SetUp() override {
-    std::string templ = (fs::temp_directory_path() / "form-key-test-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
-    home_ = templ;
-    ::setenv("HOME", home_.c_str(), 1);
-    ::unsetenv("XDG_CONFIG_HOME");
-    ::unsetenv("FORM_KEY");
-    ::setenv("FORM_PASSPHRASE", "correct horse battery staple", 1);
-  }
-  void TearDown() override {
-    ::unsetenv("FORM_PASSPHRASE");
-    std::error_code ec;
-    fs::remove_all(home_, ec);
-  }
   fs::path key_path() const { return home_ / ".config" / "formation" / "key.json"; }
-  fs::path home_;
 };
 
 unsigned mode_of(const fs::path& p) {

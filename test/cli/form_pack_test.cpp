@@ -14,6 +14,7 @@
 
 #include "cli.hpp"
 #include "daemon_process.hpp"
+#include "form_home.hpp"
 
 namespace {
 
@@ -22,42 +23,11 @@ namespace fs = std::filesystem;
 const char* const kOwnerKey = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
 const char* const kOtherKey = "1111111111111111111111111111111111111111111111111111111111111111";
 
-struct Outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
+using form_test::form_run;
+using form_test::Outcome;
 
-Outcome form_run(std::vector<std::string> args) {
-  std::ostringstream out, err;
-  int code = form::run(args, out, err);
-  return {code, out.str(), err.str()};
-}
-
-class FormPack : public ::testing::Test {
+class FormPack : public form_test::FormHome {
  protected:
-  void SetUp() override {
-    std::string templ = (fs::temp_directory_path() / "form-pack-test-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
-    home_ = templ;
-    ::setenv("HOME", home_.c_str(), 1);
-    ::unsetenv("FORM_KEY");
-    ::unsetenv("FORM_API");
-    ::setenv("FORM_PASSPHRASE", "pack test passphrase", 1);
-  }
-  void TearDown() override {
-    ::unsetenv("FORM_PASSPHRASE");
-    std::error_code ec;
-    fs::remove_all(home_, ec);
-  }
-  std::string import_key(const char* key_hex, const std::string& name) {
-    const fs::path hex = home_ / (name + ".hex");
-    std::ofstream(hex) << key_hex << '\n';
-    std::string file = (home_ / (name + ".json")).string();
-    auto imported = form_run({"--key", file, "key", "import", "--private-key-file", hex.string()});
-    EXPECT_EQ(imported.code, 0) << imported.err;
-    return file;
-  }
   // A context folder with `formfile` and a file for its COPY lines.
   fs::path context(const std::string& formfile) {
     fs::path dir = home_ / ("ctx" + std::to_string(++contexts_));
@@ -66,7 +36,6 @@ class FormPack : public ::testing::Test {
     std::ofstream(dir / "app" / "server.py") << "print('hi')\n";
     return dir;
   }
-  fs::path home_;
   int contexts_ = 0;
 };
 

@@ -18,12 +18,10 @@
 #include "json_reply.hpp"
 #include "keystore.hpp"
 #include "output.hpp"
+#include "paged_list.hpp"
 
 namespace form {
 namespace {
-
-// More pages than this with --all means the server keeps answering the same token.
-constexpr int kMaxPages = 100000;
 
 std::string lower(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -221,64 +219,21 @@ int account_delete(Context& context, const Args& args) {
 }
 
 int account_list(Context& context, const Args& args) {
-  const bool all = args.has("all");
-  std::string query;
+  ListRequest request{"/v1/accounts", "accounts", "items"};  // openapi names it "accounts"
+  request.all = args.has("all");
   if (args.values.count("limit"))
-    query = "limit=" + std::to_string(positive_integer(args, "limit"));
-  std::string token = args.get("page-token");
-
-  rapidjson::Document combined(rapidjson::kArrayType);
-  auto& alloc = combined.GetAllocator();
-  std::string next;
-  std::string single_body;
-  std::string list_key = "accounts";
-  for (int page = 0;; ++page) {
-    if (page >= kMaxPages)
-      throw CliError(Exit::kApiError, "the server keeps answering more pages; stopped",
-                     "list without --all, a page at a time (--page-token)");
-    std::string target = "/v1/accounts";
-    std::string q = query;
-    if (!token.empty())
-      q += (q.empty() ? "" : "&") + std::string("page_token=") + percent_encode(token);
-    if (!q.empty()) target += "?" + q;
-    Response response = call(context, Request::get(target, Auth::kSigned), "list", {});
-    rapidjson::Document doc = parse_object(response);
-    // schemas/openapi.yaml names the list "accounts"; "items" is accepted too.
-    const char* key = doc.HasMember("accounts") ? "accounts" : "items";
-    if (!doc.HasMember(key) || !doc[key].IsArray())
-      throw CliError(Exit::kApiError, "unexpected answer from GET /v1/accounts: no accounts");
-    list_key = key;
-    next = scalar(doc, "next_page_token");
-    if (!all) {
-      single_body = response.body;
-      for (auto& item : doc[key].GetArray())
-        combined.PushBack(rapidjson::Value(item, alloc), alloc);
-      break;
-    }
-    for (auto& item : doc[key].GetArray()) combined.PushBack(rapidjson::Value(item, alloc), alloc);
-    if (next.empty() || next == token) break;
-    token = next;
-  }
-  if (all) next.clear();
-
+    request.query = "limit=" + std::to_string(positive_integer(args, "limit"));
+  request.page_token = args.get("page-token");
+  PagedList list = fetch_list(request, [&](const std::string& target) {
+    return call(context, Request::get(target, Auth::kSigned), "list", {});
+  });
+  const std::string& next = list.next;
   if (context.json()) {
-    if (!all) {
-      print_raw_json(context.out(), single_body);
-    } else {
-      rapidjson::StringBuffer buffer;
-      rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-      w.StartObject();
-      w.Key(list_key.c_str());
-      combined.Accept(w);
-      w.Key("next_page_token");
-      w.String("");
-      w.EndObject();
-      context.out() << buffer.GetString() << '\n';
-    }
+    print_list_json(context, list, !request.all);
     return 0;
   }
   Table table({"address", "name", "version", "created", "updated"});
-  for (const auto& item : combined.GetArray())
+  for (const auto& item : list.items.GetArray())
     table.add_row({scalar(item, "address"), scalar(item, "name"), scalar(item, "version"),
                    scalar(item, "created_at"), scalar(item, "updated_at")});
   if (table.empty())

@@ -20,14 +20,12 @@
 #include "cli.hpp"
 #include "json_reply.hpp"
 #include "output.hpp"
+#include "paged_list.hpp"
 
 namespace form {
 namespace {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
-
-// More pages than this with --all means the server keeps answering the same token.
-constexpr int kMaxPages = 100000;
 
 // The ID argument; it goes into the path percent-encoded, so an odd one cannot reach
 // another route.
@@ -225,59 +223,21 @@ int instance_create(Context& context, const Args& args) {
 }
 
 int instance_list(Context& context, const Args& args) {
-  const bool all = args.has("all");
-  std::string query;
+  ListRequest request{"/v1/instances", "instances"};
+  request.all = args.has("all");
   if (args.values.count("limit"))
-    query = "limit=" + std::to_string(positive_integer(args, "limit"));
-  std::string token = args.get("page-token");
-
-  rapidjson::Document combined(rapidjson::kArrayType);
-  auto& alloc = combined.GetAllocator();
-  std::string next;
-  std::string single_body;
-  for (int page = 0;; ++page) {
-    if (page >= kMaxPages)
-      throw CliError(Exit::kApiError, "the server keeps answering more pages; stopped",
-                     "list without --all, a page at a time (--page-token)");
-    std::string target = "/v1/instances";
-    std::string q = query;
-    if (!token.empty())
-      q += (q.empty() ? "" : "&") + std::string("page_token=") + percent_encode(token);
-    if (!q.empty()) target += "?" + q;
-    Response response = call(context, Request::get(target, Auth::kSigned), "list", {});
-    rapidjson::Document doc = parse_object(response);
-    if (!doc.HasMember("instances") || !doc["instances"].IsArray())
-      throw CliError(Exit::kApiError, "unexpected answer from GET /v1/instances: no instances");
-    for (auto& item : doc["instances"].GetArray())
-      combined.PushBack(rapidjson::Value(item, alloc), alloc);
-    next = scalar(doc, "next_page_token");
-    if (!all) {
-      single_body = response.body;
-      break;
-    }
-    if (next.empty() || next == token) break;
-    token = next;
-  }
-  if (all) next.clear();
-
+    request.query = "limit=" + std::to_string(positive_integer(args, "limit"));
+  request.page_token = args.get("page-token");
+  PagedList list = fetch_list(request, [&](const std::string& target) {
+    return call(context, Request::get(target, Auth::kSigned), "list", {});
+  });
+  const std::string& next = list.next;
   if (context.json()) {
-    if (!all) {
-      print_raw_json(context.out(), single_body);
-    } else {
-      rapidjson::StringBuffer buffer;
-      JsonWriter w(buffer);
-      w.StartObject();
-      w.Key("instances");
-      combined.Accept(w);
-      w.Key("next_page_token");
-      w.String("");
-      w.EndObject();
-      context.out() << buffer.GetString() << '\n';
-    }
+    print_list_json(context, list, !request.all);
     return 0;
   }
   Table table({"id", "name", "state", "vcpus", "memory", "node"});
-  for (const auto& item : combined.GetArray())
+  for (const auto& item : list.items.GetArray())
     table.add_row({scalar(item, "id"), scalar(item, "name"), scalar(item, "state"),
                    scalar(item, "vcpus"), with_unit(scalar(item, "memory_mb"), "MB"),
                    scalar(item, "node_id")});

@@ -14,12 +14,10 @@
 #include "cli.hpp"
 #include "json_reply.hpp"
 #include "output.hpp"
+#include "paged_list.hpp"
 
 namespace form {
 namespace {
-
-// More pages than this means the server keeps answering the same token.
-constexpr int kMaxPages = 100000;
 
 // "vcpus/memory_mb/disk_gb" of capacity, allocated or available: one column each keeps the
 // list narrow, and the three read the same way.
@@ -31,46 +29,17 @@ std::string resources(const rapidjson::Value& node, const char* member) {
 
 int node_list(Context& context, const Args&) {
   // Nodes are few, so every page is fetched; one page is passed through as sent.
-  rapidjson::Document combined(rapidjson::kArrayType);
-  auto& alloc = combined.GetAllocator();
-  std::string token;
-  std::string first_body;
-  int pages = 0;
-  for (;; ++pages) {
-    if (pages >= kMaxPages)
-      throw CliError(Exit::kApiError, "the server keeps answering more pages; stopped");
-    std::string target = "/v1/nodes";
-    if (!token.empty()) target += "?page_token=" + percent_encode(token);
-    Response response = context.api().call(Request::get(target, Auth::kSigned));
-    rapidjson::Document doc = parse_object(response);
-    if (!doc.HasMember("nodes") || !doc["nodes"].IsArray())
-      throw CliError(Exit::kApiError, "unexpected answer from GET /v1/nodes: no nodes");
-    for (auto& item : doc["nodes"].GetArray())
-      combined.PushBack(rapidjson::Value(item, alloc), alloc);
-    if (pages == 0) first_body = response.body;
-    const std::string next = scalar(doc, "next_page_token");
-    if (next.empty() || next == token) break;
-    token = next;
-  }
-
+  ListRequest request{"/v1/nodes", "nodes"};
+  request.all = true;
+  PagedList list = fetch_list(request, [&](const std::string& target) {
+    return context.api().call(Request::get(target, Auth::kSigned));
+  });
   if (context.json()) {
-    if (pages == 0) {
-      print_raw_json(context.out(), first_body);
-    } else {
-      rapidjson::StringBuffer buffer;
-      rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-      w.StartObject();
-      w.Key("nodes");
-      combined.Accept(w);
-      w.Key("next_page_token");
-      w.String("");
-      w.EndObject();
-      context.out() << buffer.GetString() << '\n';
-    }
+    print_list_json(context, list, list.pages == 1);
     return 0;
   }
   Table table({"id", "region", "public ip", "capacity", "allocated", "available"});
-  for (const auto& node : combined.GetArray())
+  for (const auto& node : list.items.GetArray())
     table.add_row({scalar(node, "id"), scalar(node, "region"), scalar(node, "public_ip"),
                    resources(node, "capacity"), resources(node, "allocated"),
                    resources(node, "available")});
