@@ -46,6 +46,11 @@ class FORMATION_API Dns : public Plugin {
  public:
   static constexpr PluginKind kKind = PluginKind::dns;
 
+  // REQUIRED. The network's own zone ("formation.internal", lower case, no trailing dot):
+  // names under it are vanity names, first come first served; names elsewhere are custom
+  // domains, served once their owner proves control (check_verification).
+  virtual std::string network_zone() = 0;
+
   // REQUIRED. The zones this plugin is authoritative for (lower case, no trailing dot):
   // the network's zone and every verified custom domain.
   virtual Result<std::vector<std::string>> zones() = 0;
