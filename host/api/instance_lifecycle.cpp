@@ -569,6 +569,9 @@ Status InstanceLifecycle::delete_now(const Instance& instance) {
   if (auto st = (*tx)->instances().remove(instance.id); !st.is_ok()) return st;
   if (auto st = (*tx)->commit(); !st.is_ok()) return st;
   publish_state(instance, InstanceState::killed, "deleted");
+  // After the commit, so a subscriber (the Dns plugin removing the instance's names) never
+  // acts on a delete that was rolled back.
+  if (publish_) publish_(Event{"instance.deleted", to_json(instance, write_instance), "host"});
   return Status::ok();
 }
 

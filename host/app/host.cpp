@@ -5,10 +5,12 @@
 #include <algorithm>
 
 #include "api/builds.hpp"
+#include "api/dns_records.hpp"
 #include "api/instances.hpp"
 #include "api/nodes.hpp"
 #include "api/operations.hpp"
 #include "api/routes.hpp"
+#include "formation/kinds/dns.hpp"
 #include "formation/kinds/state_store.hpp"
 #include "identity/request_verifier.hpp"
 #include "node/node_identity.hpp"
@@ -68,8 +70,8 @@ Status Host::start_plugins(std::vector<PreparedInstance> instances) {
   return Status::ok();
 }
 
-// Builds, instances and nodes need the started plugins: the upload cap comes from the image
-// builder's limits, capacity and events from the VM plugin.
+// Builds, instances, nodes and DNS records need the started plugins: the upload cap comes from the
+// image builder's limits, capacity and events from the VM plugin.
 Status Host::add_post_start_routes() {
   auto* store = static_cast<StateStore*>(registry_->find(PluginKind::state_store, ""));
   if (store == nullptr) return Status::ok();
@@ -95,7 +97,10 @@ Status Host::add_post_start_routes() {
   lifecycle_ = std::make_shared<api::InstanceLifecycle>(
       api, [this] { return static_cast<Vmm*>(registry_->find(PluginKind::vmm, "")); }, run_later,
       publish, options);
-  return api::add_instance_routes(router_, api, lifecycle_);
+  if (auto st = api::add_instance_routes(router_, api, lifecycle_); !st.is_ok()) return st;
+  api::DnsRoutesContext dns{
+      api, [this] { return static_cast<Dns*>(registry_->find(PluginKind::dns, "")); }, publish};
+  return api::add_dns_routes(router_, std::move(dns));
 }
 
 // Only for a serving formationd (not --list-routes): interrupted builds marked failed, the

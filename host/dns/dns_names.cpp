@@ -41,7 +41,8 @@ Result<std::string> normalise_name(std::string_view name) {
     if (end == std::string_view::npos) end = name.size();
     std::string_view label = name.substr(start, end - start);
     if (label.empty()) {
-      return Status::invalid("the name '" + shown(name) + "' has an empty label (two dots, or a "
+      return Status::invalid("the name '" + shown(name) +
+                             "' has an empty label (two dots, or a "
                              "leading dot)");
     }
     if (label.size() > kMaxLabelBytes) {

@@ -14,8 +14,8 @@
 namespace formation::dns_powerdns {
 
 struct ZoneInfo {
-  std::string name;         // canonical: "formation.test"
-  std::int32_t id = 0;      // stable for the zone's lifetime, > 0
+  std::string name;          // canonical: "formation.test"
+  std::int32_t id = 0;       // stable for the zone's lifetime, > 0
   std::uint32_t serial = 1;  // the SOA serial; grows when any record changes
 };
 

@@ -23,6 +23,11 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "build_context.hpp"
 #include "build_id.hpp"
@@ -58,6 +63,26 @@ std::string random_hex(std::size_t bytes) {
   std::vector<std::uint8_t> b(bytes);
   for (auto& x : b) x = static_cast<std::uint8_t>(rng()());
   return id::to_hex(b);
+}
+
+// The network zone of the test's dns-powerdns.
+constexpr const char* kZone = "formation.test";
+
+// A loopback UDP port nothing listens on (bound, then closed): queries to it fail at once.
+int closed_udp_port() {
+  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int port = 9;
+  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    socklen_t len = sizeof addr;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+      port = ntohs(addr.sin_port);
+    }
+  }
+  if (fd >= 0) ::close(fd);
+  return port;
 }
 
 // A folder removed at the end of the test.
@@ -201,6 +226,15 @@ class ApiProcess : public ::testing::Test {
     config_->add_plugin_file(
         "example-echo.json",
         "{\"plugin\": \"example-echo\", \"parameters\": {\"greeting\": \"hi\"}}\n");
+    // The real Dns plugin; its verification resolver is a closed loopback port, so checking a
+    // challenge fails at once (503) instead of asking the public DNS.
+    config_->add_plugin_file(
+        "dns-powerdns.json",
+        "{\"plugin\": \"dns-powerdns\", \"parameters\": {\"zone\": \"" + std::string(kZone) +
+            "\", \"connectors\": {\"unix\": {\"path\": \"" +
+            (config_->dir() / "pdns.sock").string() +
+            "\"}}, \"verification\": {\"resolvers\": [\"127.0.0.1:" +
+            std::to_string(closed_udp_port()) + "\"], \"timeout_ms\": 500}}}\n");
     auto listed = run_formationd({"--config-dir", config_->dir().string(), "--list-routes"});
     routes_ = new std::string(listed.exit_code == 0 ? listed.out : "");
     daemon_ = new DaemonProcess(config_->dir());
@@ -243,6 +277,14 @@ class ApiProcess : public ::testing::Test {
   static Reply call(const Key& k, const std::string& method, const std::string& target,
                     const std::string& body = "") {
     return send(method, target, body, sign(k, method, target, body));
+  }
+
+  // A signed request with extra headers (If-Match, ...).
+  static Reply call_with(const Key& k, const std::string& method, const std::string& target,
+                         const std::string& body, const Headers& extra) {
+    Headers headers = sign(k, method, target, body);
+    headers.insert(headers.end(), extra.begin(), extra.end());
+    return send(method, target, body, headers);
   }
 
   static Status put_account(const std::string& address) {
@@ -331,6 +373,21 @@ class ApiProcess : public ::testing::Test {
     EXPECT_TRUE(created.is_ok()) << created.status().to_string();
     EXPECT_TRUE((*tx)->commit().is_ok());
     return op.id;
+  }
+
+  // A verified A record at `fqdn` owned by `owner`, written straight to the store.
+  static void put_dns_record(const std::string& owner, const std::string& fqdn) {
+    auto tx = store_->store->begin();
+    ASSERT_TRUE(tx.is_ok()) << tx.status().to_string();
+    DnsRecord r;
+    r.fqdn = fqdn;
+    r.type = DnsRecordType::a;
+    r.values = {"192.0.2.1"};
+    r.owner = owner;
+    r.verified = true;
+    auto created = (*tx)->dns_records().create(r);
+    ASSERT_TRUE(created.is_ok()) << created.status().to_string();
+    ASSERT_TRUE((*tx)->commit().is_ok());
   }
 
   static Result<Instance> get_instance(const std::string& instance_id) {
@@ -581,7 +638,7 @@ constexpr std::array<const char*, kCases> kCaseNames = {
     "no signature", "bad signature", "replayed", "skewed", "other account",
     "read_only",    "operator",      "manager",  "owner",  "admin"};
 
-enum class Subject { none, account, instance, build, operation, node };
+enum class Subject { none, account, instance, build, operation, node, dns_name };
 
 struct Expectation {
   Subject subject;
@@ -669,6 +726,22 @@ const std::map<std::pair<std::string, std::string>, Expectation>& matrix() {
        {Subject::none, "", "", {401, 401, 401, 401, 200, 200, 200, 200, 200, 200}}},
       {{"GET", "/v1/nodes/{id}"},
        {Subject::node, "", "", {401, 401, 401, 401, 200, 200, 200, 200, 200, 200}}},
+      // DNS: {fqdn} is a name under the zone where `owner` holds an A record. Other accounts
+      // are told they have nothing there (404) and may not write it (403); admins read and
+      // remove anyone's records but write only their own.
+      {{"GET", "/v1/dns/records"},
+       {Subject::none, "?limit=5", "", {401, 401, 401, 401, 200, 200, 200, 200, 200, 200}}},
+      {{"GET", "/v1/dns/records/{fqdn}"},
+       {Subject::dns_name, "", "", {401, 401, 401, 401, 404, 404, 404, 404, 200, 200}}},
+      {{"PUT", "/v1/dns/records/{fqdn}"},
+       {Subject::dns_name,
+        "",
+        R"({"type": "A", "values": ["192.0.2.2"]})",
+        {401, 401, 401, 401, 403, 403, 403, 403, 200, 403}}},
+      {{"DELETE", "/v1/dns/records/{fqdn}"},
+       {Subject::dns_name, "", "", {401, 401, 401, 401, 404, 404, 404, 404, 204, 204}}},
+      {{"POST", "/v1/dns/records/{fqdn}/verify"},
+       {Subject::dns_name, "", "", {401, 401, 401, 401, 404, 404, 404, 404, 200, 404}}},
   };
   return table;
 }
@@ -730,6 +803,10 @@ TEST_F(ApiProcess, AuthorisationMatrixCoversEveryRoute) {
         target = replace(target, "{id}", put_operation(owner.address));
       } else if (e.subject == Subject::node) {
         target = replace(target, "{id}", put_node(random_key().address));
+      } else if (e.subject == Subject::dns_name) {
+        const std::string fqdn = "m" + random_hex(6) + "." + kZone;
+        put_dns_record(owner.address, fqdn);
+        target = replace(target, "{fqdn}", fqdn);
       }
       target += e.query;
 
@@ -896,6 +973,310 @@ TEST_F(ApiProcess, BuildRefusesContextsThatLeaveTheirFolder) {
   if (std::filesystem::exists(work)) {
     EXPECT_TRUE(std::filesystem::is_empty(work)) << work << " still holds uploads";
   }
+}
+
+// ---- DNS records -------------------------------------------------------------------------
+
+// A name under the test's zone that no other test uses.
+std::string fresh_name(const std::string& prefix = "n") {
+  return prefix + random_hex(6) + "." + kZone;
+}
+
+// A custom domain that no other test uses.
+std::string fresh_domain() { return "d" + random_hex(6) + ".example"; }
+
+std::string a_body(const std::string& address = "192.0.2.10") {
+  return R"({"type": "A", "values": [")" + address + R"("]})";
+}
+
+TEST_F(ApiProcess, DnsInvalidNamesAnswer400WithWhatIsWrong) {
+  Key me = random_key();
+  const std::string label64(64, 'a');
+  std::string long_name;
+  while (long_name.size() < 250) long_name += std::string(60, 'b') + ".";
+  long_name += "example";  // 254+ bytes
+  struct Case {
+    std::string name;
+    const char* says;
+  };
+  const std::vector<Case> cases = {
+      {label64 + ".example.org", "at most 63"},
+      {long_name, "at most 253"},
+      {"a*b.example.org", "may hold only letters"},
+      {"a..b.example.org", "empty label"},
+      {"org.", "at least two"},
+  };
+  for (const auto& c : cases) {
+    auto r = call(me, "PUT", "/v1/dns/records/" + c.name, a_body());
+    EXPECT_EQ(r.status, 400) << c.name << ": " << r.body;
+    EXPECT_NE(r.message.find(c.says), std::string::npos) << c.name << ": " << r.message;
+  }
+  // Bad bodies and values name what is wrong, and write nothing.
+  const std::string name = fresh_name();
+  for (const char* body :
+       {R"({"type": "A", "values": ["300.1.1.1"]})", R"({"type": "MX", "values": ["x"]})",
+        R"({"type": "A"})", R"({"type": "A", "values": ["192.0.2.1"], "ttl": 0})", "not json"}) {
+    auto r = call(me, "PUT", "/v1/dns/records/" + name, body);
+    EXPECT_EQ(r.status, 400) << body << ": " << r.body;
+  }
+  EXPECT_EQ(call(me, "GET", "/v1/dns/records/" + name).status, 404);
+}
+
+TEST_F(ApiProcess, DnsRelativeNamesAreUnderTheZone) {
+  Key me = random_key();
+  const std::string label = "rel" + random_hex(4);
+  auto created = call(me, "PUT", "/v1/dns/records/" + label, a_body());
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(std::string((*created.json)["fqdn"].GetString()), label + "." + kZone);
+  EXPECT_TRUE((*created.json)["verified"].GetBool());
+  EXPECT_FALSE(created.json->HasMember("verification"));
+  EXPECT_EQ((*created.json)["ttl"].GetInt64(), 300);
+  EXPECT_EQ(std::string((*created.json)["owner"].GetString()), me.address);
+  // The same name, absolute, upper case and with a trailing dot.
+  auto shown = call(me, "GET", "/v1/dns/records/" + upper(label) + ".Formation.Test.");
+  ASSERT_EQ(shown.status, 200) << shown.body;
+  ASSERT_EQ((*shown.json)["records"].Size(), 1u);
+  EXPECT_EQ(std::string((*shown.json)["records"][0]["values"][0].GetString()), "192.0.2.10");
+}
+
+TEST_F(ApiProcess, DnsOtherTenantsNamesAndReservedNamesAre403) {
+  Key alice = random_key(), bob = random_key();
+  const std::string name = fresh_name("web");
+  ASSERT_EQ(call(alice, "PUT", "/v1/dns/records/" + name, a_body()).status, 201);
+  // The name itself (any type), and anything under it.
+  for (const std::string& target : {name, "api." + name}) {
+    for (const char* body :
+         {R"({"type": "A", "values": ["192.0.2.99"]})", R"({"type": "TXT", "values": ["mine"]})"}) {
+      auto r = call(bob, "PUT", "/v1/dns/records/" + target, body);
+      EXPECT_EQ(r.status, 403) << target << ": " << r.body;
+      EXPECT_NE(r.message.find("owned by another account"), std::string::npos) << r.message;
+      EXPECT_EQ(r.message.find(alice.address), std::string::npos) << "leaks the owner";
+    }
+  }
+  // Bob sees nothing there and cannot remove it.
+  EXPECT_EQ(call(bob, "GET", "/v1/dns/records/" + name).status, 404);
+  EXPECT_EQ(call(bob, "DELETE", "/v1/dns/records/" + name).status, 404);
+  EXPECT_EQ(call(alice, "GET", "/v1/dns/records/" + name).status, 200);
+  // Alice may use names under her own.
+  EXPECT_EQ(call(alice, "PUT", "/v1/dns/records/api." + name, a_body()).status, 201);
+
+  for (const std::string& reserved :
+       {std::string(kZone), "ns1." + std::string(kZone), "_formation-challenge." + name,
+        std::string("_formation-challenge.example.org"), std::string("test")}) {
+    auto r = call(bob, "PUT", "/v1/dns/records/" + reserved + ".", a_body());
+    EXPECT_EQ(r.status, 403) << reserved << ": " << r.body;
+    EXPECT_NE(r.message.find("reserved"), std::string::npos) << r.message;
+  }
+}
+
+TEST_F(ApiProcess, DnsPreconditionsAndCnameExclusivity) {
+  Key me = random_key();
+  const std::string name = fresh_name();
+  const std::string path = "/v1/dns/records/" + name;
+  auto missing = call_with(me, "PUT", path, a_body(), {{"If-Match", "*"}});
+  EXPECT_EQ(missing.status, 404) << missing.body;
+  EXPECT_NE(missing.message.find("form dns add"), std::string::npos) << missing.message;
+  ASSERT_EQ(call_with(me, "PUT", path, a_body(), {{"If-None-Match", "*"}}).status, 201);
+  auto again = call_with(me, "PUT", path, a_body(), {{"If-None-Match", "*"}});
+  EXPECT_EQ(again.status, 409) << again.body;
+  EXPECT_NE(again.message.find("form dns update"), std::string::npos) << again.message;
+  auto replaced = call_with(me, "PUT", path, a_body("192.0.2.20"), {{"If-Match", "*"}});
+  ASSERT_EQ(replaced.status, 200) << replaced.body;
+  EXPECT_EQ(std::string((*replaced.json)["values"][0].GetString()), "192.0.2.20");
+  // Without a header, PUT creates or replaces.
+  EXPECT_EQ(call(me, "PUT", path, a_body("192.0.2.21")).status, 200);
+
+  // No CNAME beside other types, and nothing beside a CNAME.
+  auto cname = call(me, "PUT", path, R"({"type": "CNAME", "values": ["target.example.org"]})");
+  EXPECT_EQ(cname.status, 409) << cname.body;
+  EXPECT_NE(cname.message.find("CNAME"), std::string::npos) << cname.message;
+  const std::string alias = "/v1/dns/records/" + fresh_name("alias");
+  ASSERT_EQ(
+      call(me, "PUT", alias, R"({"type": "cname", "values": ["Target.Example.org."]})").status,
+      201);
+  auto beside = call(me, "PUT", alias, R"({"type": "TXT", "values": ["x"]})");
+  EXPECT_EQ(beside.status, 409) << beside.body;
+  auto shown = call(me, "GET", alias);
+  EXPECT_EQ(std::string((*shown.json)["records"][0]["values"][0].GetString()),
+            "target.example.org");
+}
+
+TEST_F(ApiProcess, DnsCustomDomainsNeedVerification) {
+  Key alice = random_key(), bob = random_key();
+  const std::string domain = fresh_domain();
+  const std::string path = "/v1/dns/records/" + domain;
+  auto claimed = call(alice, "PUT", path, a_body());
+  ASSERT_EQ(claimed.status, 201) << claimed.body;
+  EXPECT_FALSE((*claimed.json)["verified"].GetBool());
+  const auto& v = (*claimed.json)["verification"];
+  EXPECT_EQ(std::string(v["name"].GetString()), "_formation-challenge." + domain);
+  EXPECT_EQ(std::string(v["type"].GetString()), "TXT");
+  EXPECT_EQ(std::string(v["value"].GetString()).size(), 32u);
+  EXPECT_NE(std::string(v["hint"].GetString()).find("form dns verify"), std::string::npos);
+
+  // Bob's claim of the same type conflicts; the message says verifying takes it over.
+  auto conflict = call(bob, "PUT", path, a_body());
+  EXPECT_EQ(conflict.status, 409) << conflict.body;
+  EXPECT_NE(conflict.message.find("claimed by another account but not verified"), std::string::npos)
+      << conflict.message;
+  EXPECT_NE(conflict.message.find("verifying takes it over"), std::string::npos);
+  // Another type at the same name is Bob's own unverified claim, with his own challenge.
+  auto txt = call(bob, "PUT", path, R"({"type": "TXT", "values": ["bob"]})");
+  ASSERT_EQ(txt.status, 201) << txt.body;
+  EXPECT_NE(std::string((*txt.json)["verification"]["value"].GetString()),
+            std::string(v["value"].GetString()));
+
+  // Verifying asks the (unreachable) resolver: 503 with the reason, nothing changes.
+  auto verify = call(alice, "POST", path + "/verify");
+  EXPECT_EQ(verify.status, 503) << verify.body;
+  EXPECT_NE(verify.message.find("try again"), std::string::npos) << verify.message;
+  auto still = call(alice, "GET", path);
+  EXPECT_FALSE((*still.json)["records"][0]["verified"].GetBool());
+
+  // Verify without a record: 404 saying what to do.
+  auto none = call(random_key(), "POST", "/v1/dns/records/" + fresh_domain() + "/verify");
+  EXPECT_EQ(none.status, 404) << none.body;
+  EXPECT_NE(none.message.find("form dns add"), std::string::npos) << none.message;
+
+  // A verified record of another account blocks the name and everything under it.
+  const std::string taken = fresh_domain();
+  put_dns_record(alice.address, taken);
+  for (const std::string& n : {taken, "www." + taken}) {
+    auto r = call(bob, "PUT", "/v1/dns/records/" + n, a_body());
+    EXPECT_EQ(r.status, 403) << n << ": " << r.body;
+  }
+  // Alice's names under her verified domain are verified at once.
+  auto sub = call(alice, "PUT", "/v1/dns/records/www." + taken, a_body());
+  ASSERT_EQ(sub.status, 201) << sub.body;
+  EXPECT_TRUE((*sub.json)["verified"].GetBool());
+  auto done = call(alice, "POST", "/v1/dns/records/" + taken + "/verify");
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_TRUE((*done.json)["verified"].GetBool());
+}
+
+TEST_F(ApiProcess, DnsDeleteByTypeAndAll) {
+  Key me = random_key();
+  const std::string path = "/v1/dns/records/" + fresh_name();
+  ASSERT_EQ(call(me, "PUT", path, a_body()).status, 201);
+  ASSERT_EQ(call(me, "PUT", path, R"({"type": "TXT", "values": ["hello"]})").status, 201);
+  EXPECT_EQ(call(me, "DELETE", path + "?type=txt").status, 204);
+  auto left = call(me, "GET", path);
+  ASSERT_EQ(left.status, 200);
+  ASSERT_EQ((*left.json)["records"].Size(), 1u);
+  EXPECT_EQ(std::string((*left.json)["records"][0]["type"].GetString()), "A");
+  EXPECT_EQ(call(me, "DELETE", path + "?type=TXT").status, 404);
+  EXPECT_EQ(call(me, "DELETE", path + "?type=MX").status, 400);
+  EXPECT_EQ(call(me, "DELETE", path + "?kind=A").status, 400);
+  EXPECT_EQ(call(me, "DELETE", path).status, 204);
+  EXPECT_EQ(call(me, "GET", path).status, 404);
+  EXPECT_EQ(call(me, "DELETE", path).status, 404);
+}
+
+TEST_F(ApiProcess, DnsListPaginatesAndFilters) {
+  Key me = random_key(), other = random_key();
+  const std::string parent = fresh_name("p");
+  for (const char* label : {"a.", "b.", "c."}) {
+    ASSERT_EQ(call(me, "PUT", "/v1/dns/records/" + std::string(label) + parent, a_body()).status,
+              201);
+  }
+  ASSERT_EQ(call(me, "PUT", "/v1/dns/records/" + fresh_name(), a_body()).status, 201);
+  ASSERT_EQ(call(other, "PUT", "/v1/dns/records/" + fresh_name(), a_body()).status, 201);
+
+  auto first = call(me, "GET", "/v1/dns/records?zone=" + parent + "&limit=2");
+  ASSERT_EQ(first.status, 200) << first.body;
+  ASSERT_EQ((*first.json)["records"].Size(), 2u);
+  const std::string token = (*first.json)["next_page_token"].GetString();
+  ASSERT_FALSE(token.empty());
+  auto second = call(me, "GET", "/v1/dns/records?zone=" + parent + "&limit=2&page_token=" + token);
+  ASSERT_EQ(second.status, 200) << second.body;
+  ASSERT_EQ((*second.json)["records"].Size(), 1u);
+  EXPECT_EQ(std::string((*second.json)["records"][0]["fqdn"].GetString()), "c." + parent);
+  EXPECT_EQ(std::string((*second.json)["next_page_token"].GetString()), "");
+
+  // Only the caller's own, unless an admin asks.
+  auto mine = call(me, "GET", "/v1/dns/records?limit=100");
+  ASSERT_EQ(mine.status, 200);
+  EXPECT_EQ((*mine.json)["records"].Size(), 4u);
+  for (const auto& r : (*mine.json)["records"].GetArray()) {
+    EXPECT_EQ(std::string(r["owner"].GetString()), me.address);
+  }
+  auto admin = call(*admin_, "GET", "/v1/dns/records?zone=" + parent);
+  EXPECT_EQ((*admin.json)["records"].Size(), 3u);
+  EXPECT_EQ(call(other, "GET", "/v1/dns/records?zone=" + parent).json->operator[]("records").Size(),
+            0u);
+  EXPECT_EQ(call(me, "GET", "/v1/dns/records?zone=a..b").status, 400);
+  EXPECT_EQ(call(me, "GET", "/v1/dns/records?color=red").status, 400);
+}
+
+TEST_F(ApiProcess, DnsNamesFollowingInstancesNeedOperatorAccess) {
+  Key owner = random_key(), reader = random_key(), op = random_key(), stranger = random_key();
+  const std::string id = put_instance(owner.address, {{reader.address, AccessLevel::read_only},
+                                                      {op.address, AccessLevel::operator_}});
+  const std::string body = R"({"type": "A", "instance_id": ")" + id + R"("})";
+  auto unknown = call(owner, "PUT", "/v1/dns/records/" + fresh_name(),
+                      R"({"type": "A", "instance_id": "ffffffff"})");
+  EXPECT_EQ(unknown.status, 404) << unknown.body;
+  EXPECT_EQ(call(stranger, "PUT", "/v1/dns/records/" + fresh_name(), body).status, 404);
+  auto read_only = call(reader, "PUT", "/v1/dns/records/" + fresh_name(), body);
+  EXPECT_EQ(read_only.status, 403) << read_only.body;
+  EXPECT_NE(read_only.message.find("operator"), std::string::npos) << read_only.message;
+  auto followed = call(op, "PUT", "/v1/dns/records/" + fresh_name(), body);
+  ASSERT_EQ(followed.status, 201) << followed.body;
+  EXPECT_EQ(std::string((*followed.json)["instance_id"].GetString()), id);
+  EXPECT_EQ((*followed.json)["values"].Size(), 0u);
+  EXPECT_EQ(call(owner, "PUT", "/v1/dns/records/" + fresh_name(), body).status, 201);
+}
+
+// What the running dns-powerdns answers PowerDNS for `qname` A: one remote-backend lookup
+// over its unix socket, as pdns sends it ("" when the socket cannot be reached).
+std::string pdns_lookup(const std::filesystem::path& socket, const std::string& qname) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  if (fd < 0) return "";
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", socket.c_str());
+  std::string reply;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    const std::string request =
+        R"({"method":"lookup","parameters":{"qtype":"A","qname":")" + qname +
+        R"(.","remote":"127.0.0.1","local":"127.0.0.1","real-remote":"127.0.0.1/32",)"
+        R"("zone-id":-1}})"
+        "\n";
+    if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+        static_cast<ssize_t>(request.size())) {
+      char buffer[4096];
+      while (reply.find('\n') == std::string::npos) {
+        ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);
+        if (got <= 0) break;
+        reply.append(buffer, static_cast<std::size_t>(got));
+      }
+    }
+  }
+  ::close(fd);
+  return reply;
+}
+
+TEST_F(ApiProcess, DnsChangesAreServedOnTheVeryNextQuery) {
+  Key me = random_key();
+  const auto socket = config_->dir() / "pdns.sock";
+  const std::string name = fresh_name("live");
+  const std::string path = "/v1/dns/records/" + name;
+  EXPECT_EQ(pdns_lookup(socket, name).find("192.0.2.77"), std::string::npos);
+  ASSERT_EQ(call(me, "PUT", path, a_body("192.0.2.77")).status, 201);
+  EXPECT_NE(pdns_lookup(socket, name).find("192.0.2.77"), std::string::npos)
+      << pdns_lookup(socket, name);
+  ASSERT_EQ(call(me, "PUT", path, a_body("192.0.2.78")).status, 200);
+  const std::string replaced = pdns_lookup(socket, name);
+  EXPECT_NE(replaced.find("192.0.2.78"), std::string::npos) << replaced;
+  EXPECT_EQ(replaced.find("192.0.2.77"), std::string::npos) << replaced;
+  ASSERT_EQ(call(me, "DELETE", path).status, 204);
+  EXPECT_EQ(pdns_lookup(socket, name).find("192.0.2.78"), std::string::npos)
+      << pdns_lookup(socket, name);
+  // An unverified custom domain is not served.
+  const std::string domain = fresh_domain();
+  ASSERT_EQ(call(me, "PUT", "/v1/dns/records/" + domain, a_body("192.0.2.79")).status, 201);
+  EXPECT_EQ(pdns_lookup(socket, domain).find("192.0.2.79"), std::string::npos)
+      << pdns_lookup(socket, domain);
 }
 
 }  // namespace

@@ -250,6 +250,7 @@ class MinimalMesh final : public Mesh {
 
 class MinimalDns final : public Dns {
  public:
+  std::string network_zone() override { return "formation.test"; }
   Result<std::vector<std::string>> zones() override {
     return std::vector<std::string>{"formation.test"};
   }

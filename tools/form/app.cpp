@@ -199,8 +199,10 @@ Args parse_command_args(const Command& command, const std::vector<std::string>& 
       args.flags.insert(name);
     } else if (eq != std::string::npos) {
       args.values[name] = token.substr(eq + 1);
+      args.every[name].push_back(args.values[name]);
     } else if (i + 1 < tokens.size()) {
       args.values[name] = tokens[++i];
+      args.every[name].push_back(args.values[name]);
     } else {
       throw usage_error("option '--" + name + "' needs a value: --" + name + " " +
                         spec->value_name);

@@ -70,13 +70,18 @@ struct OptionSpec {
 // What the framework hands a command after parsing its part of the command line.
 struct Args {
   std::vector<std::string> positional;
-  std::map<std::string, std::string> values;  // options that take a value
-  std::set<std::string> flags;                // flags that were given
+  std::map<std::string, std::string> values;  // options that take a value (the last one given)
+  std::map<std::string, std::vector<std::string>> every;  // each value, in order ("--value" x2)
+  std::set<std::string> flags;                            // flags that were given
 
   bool has(const std::string& name) const { return flags.count(name) || values.count(name); }
   std::string get(const std::string& name, std::string fallback = {}) const {
     auto it = values.find(name);
     return it == values.end() ? fallback : it->second;
+  }
+  std::vector<std::string> all(const std::string& name) const {
+    auto it = every.find(name);
+    return it == every.end() ? std::vector<std::string>{} : it->second;
   }
 };
 

@@ -1,0 +1,59 @@
+// The unix-socket side of PowerDNS's remote backend
+// (remote-connection-string=unix:path=...): pdns connects once per backend instance (one
+// per distributor thread), sends {"method":"initialize",...} and then one request at a
+// time, each a JSON object and "\n"; it reads until what it has parses as JSON. So: one
+// thread per connection, requests framed by newline, one reply line per request.
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "formation/status.hpp"
+#include "zone_view.hpp"
+
+namespace formation::dns_powerdns {
+
+class UnixConnector {
+ public:
+  UnixConnector(const ZoneView& view, std::shared_ptr<spdlog::logger> log);
+  ~UnixConnector();  // stop()
+  UnixConnector(const UnixConnector&) = delete;
+  UnixConnector& operator=(const UnixConnector&) = delete;
+
+  // Listens on `path` with permission bits `mode` (e.g. 0660). A socket file nobody
+  // listens on any more (left by a crash) is replaced; a live one, or a file that is not
+  // a socket, is an error naming the path.
+  Status start(const std::filesystem::path& path, std::uint32_t mode);
+  // Closes the listening socket and every connection, joins every thread and removes the
+  // socket file. Idempotent.
+  void stop();
+
+ private:
+  struct Connection {
+    int fd = -1;
+    std::thread thread;
+    bool done = false;  // guarded by mutex_
+  };
+
+  void accept_loop();
+  void serve(Connection& connection);
+  void reap_finished();  // joins connections whose thread has ended; mutex_ held
+
+  const ZoneView& view_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::filesystem::path path_;
+  std::uint64_t socket_inode_ = 0;  // removed at stop() only if the file is still ours
+  int listen_fd_ = -1;
+  int stop_fd_ = -1;  // an eventfd, readable once stop() has begun
+  std::thread acceptor_;
+  std::mutex mutex_;
+  std::list<Connection> connections_;
+};
+
+}  // namespace formation::dns_powerdns
