@@ -10,85 +10,19 @@
 #include <curl/curl.h>
 
 #include <chrono>
-#include <cstdint>
 #include <fstream>
 #include <iostream>
-#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "identity/signing.hpp"
+#include "signed_client.hpp"
 
 namespace {
 
-namespace id = formation::identity;
-
-struct Reply {
-  long status = 0;
-  std::string body;
-};
-
-std::size_t on_body(char* data, std::size_t size, std::size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
-
-// One signed request at a time over one kept-alive connection (DESIGN.md §5 signing).
-class SignedClient {
- public:
-  SignedClient(std::string base, const std::string& key_hex) : base_(std::move(base)) {
-    auto key = id::parse_private_key(key_hex);
-    if (!key.is_ok()) throw std::runtime_error("--key: " + key.status().message());
-    key_ = *key;
-    address_ = *id::address_from_private_key(key_);
-    curl_ = curl_easy_init();
-    if (curl_ == nullptr) throw std::runtime_error("curl_easy_init failed");
-  }
-  ~SignedClient() { curl_easy_cleanup(curl_); }
-  SignedClient(const SignedClient&) = delete;
-  SignedClient& operator=(const SignedClient&) = delete;
-
-  Reply call(const std::string& method, const std::string& target, const std::string& body) {
-    const std::string ts = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                              std::chrono::system_clock::now().time_since_epoch())
-                                              .count());
-    std::vector<std::uint8_t> raw(16);
-    for (auto& b : raw) b = static_cast<std::uint8_t>(rng_());
-    const std::string nonce = id::to_hex(raw);
-    auto sig = id::sign_personal(key_, id::canonical_request_text(method, target, ts, nonce, body));
-    if (!sig.is_ok()) throw std::runtime_error("signing: " + sig.status().message());
-    curl_slist* headers = nullptr;
-    headers = curl_slist_append(headers, ("X-Formation-Address: " + address_).c_str());
-    headers = curl_slist_append(headers, ("X-Formation-Timestamp: " + ts).c_str());
-    headers = curl_slist_append(headers, ("X-Formation-Nonce: " + nonce).c_str());
-    headers = curl_slist_append(headers, ("X-Formation-Signature: 0x" + id::to_hex(*sig)).c_str());
-    headers = curl_slist_append(headers, "Content-Type: application/json");
-    headers = curl_slist_append(headers, "Expect:");
-    Reply reply;
-    const std::string url = base_ + target;
-    curl_easy_reset(curl_);  // keeps the connection
-    curl_easy_setopt(curl_, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, method.c_str());
-    curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, body.c_str());
-    curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-    curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &reply.body);
-    const CURLcode rc = curl_easy_perform(curl_);
-    curl_slist_free_all(headers);
-    if (rc != CURLE_OK) throw std::runtime_error(url + ": " + curl_easy_strerror(rc));
-    curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &reply.status);
-    return reply;
-  }
-
- private:
-  std::string base_, address_;
-  id::PrivateKey key_{};
-  CURL* curl_ = nullptr;
-  std::mt19937_64 rng_{std::random_device{}()};
-};
+using formation::bench::Reply;
+using formation::bench::SignedClient;
 
 // A JSON string literal; the values here are names and addresses, but quote properly anyway.
 std::string json_string(const std::string& s) {

@@ -1,15 +1,13 @@
 // HTTP connector: Beast parses and writes HTTP/1.1, synchronously, one thread per
 // connection (pdns keeps one keep-alive connection per backend instance). Beast reads and
-// writes through PollingStream, a socket whose every wait is a poll() that also watches
-// the stop eventfd: stop() wakes every thread without touching another thread's socket,
-// as in unix_connector.cpp.
+// writes through PollingStream, a socket whose every wait is wait_ready() on the stop event
+// of connection_threads.hpp, which also accepts and runs the threads.
 #include "http_connector.hpp"
 
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -23,7 +21,6 @@
 #include <cerrno>
 #include <chrono>
 #include <string_view>
-#include <system_error>
 
 #include "remote_protocol.hpp"
 
@@ -34,30 +31,12 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-constexpr std::size_t kMaxConnections = 256;
 constexpr std::uint32_t kMaxHeaderBytes = 8 * 1024;
 constexpr std::string_view kFalseBody = R"({"result":false})";
 // After an error that ends the connection, what the client still sends is read and dropped
 // for this long (or this much) before closing, so it reads our answer instead of a reset.
 constexpr int kLingerMilliseconds = 2000;
 constexpr std::size_t kLingerBytes = std::size_t{1024} * 1024;
-
-std::string os_error(int error) { return std::system_category().message(error); }
-
-// Waits until `fd` is ready for `events` (or has hung up); false once `stop_fd` is readable.
-bool wait_ready(int fd, short events, int stop_fd) {
-  std::array<pollfd, 2> fds{{{fd, events, 0}, {stop_fd, POLLIN, 0}}};
-  for (;;) {
-    fds[0].revents = 0;
-    fds[1].revents = 0;
-    if (::poll(fds.data(), fds.size(), -1) < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    if (fds[1].revents != 0) return false;
-    if (fds[0].revents != 0) return true;
-  }
-}
 
 // A Beast SyncReadStream and SyncWriteStream over a connected socket that gives up, with
 // operation_aborted, as soon as stop() begins.
@@ -168,12 +147,12 @@ void linger(int fd, int stop_fd) {
 }  // namespace
 
 HttpConnector::HttpConnector(const ZoneView& view, std::shared_ptr<spdlog::logger> log)
-    : view_(view), log_(std::move(log)) {}
+    : view_(view), log_(std::move(log)), threads_("HTTP connector", log_) {}
 
 HttpConnector::~HttpConnector() { stop(); }
 
 Result<std::uint16_t> HttpConnector::start(const std::string& address, std::uint16_t port) {
-  if (listen_fd_ >= 0) {
+  if (threads_.running()) {
     return Status::invalid(fmt::format("the HTTP connector already listens on {}", endpoint_));
   }
   boost::system::error_code parse_error;
@@ -206,76 +185,28 @@ Result<std::uint16_t> HttpConnector::start(const std::string& address, std::uint
   auto length = static_cast<socklen_t>(bound.capacity());
   if (::getsockname(fd, bound.data(), &length) != 0) return fail("read the port of", errno);
   bound.resize(length);
-  stop_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (stop_fd_ < 0) return fail("create the stop event for", errno);
-  listen_fd_ = fd;
+  if (const int error = threads_.open_stop_event(); error != 0) {
+    return fail("create the stop event for", error);
+  }
   endpoint_ = ip.is_v6() ? fmt::format("[{}]:{}", address, bound.port())
                          : fmt::format("{}:{}", address, bound.port());
-  acceptor_ = std::thread([this] { accept_loop(); });
+  threads_.start(fd, endpoint_,
+                 [this](int connection, int stop_fd) { serve(connection, stop_fd); });
   log_->info("serving PowerDNS's remote backend over HTTP on {} (post_json)", endpoint_);
   return bound.port();
 }
 
 void HttpConnector::stop() {
-  if (listen_fd_ < 0) return;
-  const std::uint64_t one = 1;
-  if (::write(stop_fd_, &one, sizeof(one)) != sizeof(one)) {
-    log_->error("cannot signal the HTTP connector's threads to stop: {}", os_error(errno));
-  }
-  if (acceptor_.joinable()) acceptor_.join();
-  // The acceptor has ended: nothing adds to the list any more.
-  for (Connection& connection : connections_) connection.thread.join();
-  connections_.clear();
-  ::close(listen_fd_);
-  listen_fd_ = -1;
-  ::close(stop_fd_);
-  stop_fd_ = -1;
+  if (!threads_.running()) return;
+  threads_.stop();
   log_->info("stopped serving PowerDNS over HTTP on {}", endpoint_);
 }
 
-void HttpConnector::reap_finished() {
-  for (auto it = connections_.begin(); it != connections_.end();) {
-    if (it->done) {
-      it->thread.join();
-      it = connections_.erase(it);
-    } else {
-      ++it;
-    }
-  }
-}
-
-void HttpConnector::accept_loop() {
-  while (wait_ready(listen_fd_, POLLIN, stop_fd_)) {
-    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) {
-      if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNABORTED) {
-        continue;
-      }
-      log_->error("accepting a connection on {} failed: {}; retrying in 1 s", endpoint_,
-                  os_error(errno));
-      std::array<pollfd, 1> stop{{{stop_fd_, POLLIN, 0}}};
-      if (::poll(stop.data(), stop.size(), 1000) > 0) break;
-      continue;
-    }
-    // Replies are single small writes answered at once: no reason to wait for more.
-    const int on = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-    std::lock_guard lock(mutex_);
-    reap_finished();
-    if (connections_.size() >= kMaxConnections) {
-      log_->warn("refusing a connection on {}: {} are open already", endpoint_, kMaxConnections);
-      ::close(fd);
-      continue;
-    }
-    Connection& connection = connections_.emplace_back();
-    connection.fd = fd;
-    connection.thread = std::thread([this, &connection] { serve(connection); });
-  }
-}
-
-void HttpConnector::serve(Connection& connection) {
-  const int fd = connection.fd;
-  PollingStream stream(fd, stop_fd_);
+void HttpConnector::serve(int fd, int stop_fd) {
+  // Replies are single small writes answered at once: no reason to wait for more.
+  const int on = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+  PollingStream stream(fd, stop_fd);
   beast::flat_buffer buffer;
   RemoteProtocol protocol(view_, log_);
   std::string reply;
@@ -307,7 +238,7 @@ void HttpConnector::serve(Connection& connection) {
       log_->warn("answering 413 on {}: a request was larger than {} bytes", endpoint_,
                  ec == http::error::body_limit ? kMaxRequestBytes : kMaxHeaderBytes);
       reply.assign(kFalseBody);
-      if (respond(http::status::payload_too_large, 11, false, reply)) linger(fd, stop_fd_);
+      if (respond(http::status::payload_too_large, 11, false, reply)) linger(fd, stop_fd);
       break;
     }
     if (ec == http::error::partial_message) {
@@ -318,7 +249,7 @@ void HttpConnector::serve(Connection& connection) {
       if (ec.category() == http::make_error_code(http::error::bad_method).category()) {
         log_->warn("answering 400 on {}: malformed HTTP request: {}", endpoint_, ec.message());
         reply.assign(kFalseBody);
-        if (respond(http::status::bad_request, 11, false, reply)) linger(fd, stop_fd_);
+        if (respond(http::status::bad_request, 11, false, reply)) linger(fd, stop_fd);
       }
       break;
     }
@@ -345,10 +276,6 @@ void HttpConnector::serve(Connection& connection) {
     protocol.handle(request.body(), reply);
     if (!respond(http::status::ok, request.version(), keep_alive, reply) || !keep_alive) break;
   }
-  ::close(fd);
-  std::lock_guard lock(mutex_);
-  connection.fd = -1;
-  connection.done = true;
 }
 
 }  // namespace formation::dns_powerdns

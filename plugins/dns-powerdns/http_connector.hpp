@@ -9,12 +9,10 @@
 #include <spdlog/logger.h>
 
 #include <cstdint>
-#include <list>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 
+#include "connection_threads.hpp"
 #include "formation/status.hpp"
 #include "zone_view.hpp"
 
@@ -34,24 +32,12 @@ class HttpConnector {
   void stop();
 
  private:
-  struct Connection {
-    int fd = -1;
-    std::thread thread;
-    bool done = false;  // guarded by mutex_
-  };
-
-  void accept_loop();
-  void serve(Connection& connection);
-  void reap_finished();  // mutex_ held
+  void serve(int fd, int stop_fd);
 
   const ZoneView& view_;
   std::shared_ptr<spdlog::logger> log_;
-  int listen_fd_ = -1;
-  std::string endpoint_;  // "127.0.0.1:8053", for log lines
-  int stop_fd_ = -1;      // an eventfd, readable once stop() has begun
-  std::thread acceptor_;
-  std::mutex mutex_;
-  std::list<Connection> connections_;
+  std::string endpoint_;       // "127.0.0.1:8053", for log lines
+  ConnectionThreads threads_;  // last: its threads use the members above
 };
 
 }  // namespace formation::dns_powerdns

@@ -1,11 +1,9 @@
-// Unix-socket connector: POSIX sockets, one thread per pdns connection. Every blocking
-// wait is a poll() that also watches an eventfd, so stop() wakes every thread without
-// touching a socket another thread is using; each thread closes its own socket.
+// Unix-socket connector: POSIX sockets, one thread per pdns connection (the accepting,
+// the threads and stopping them are connection_threads.cpp's).
 #include "unix_connector.hpp"
 
 #include <fmt/format.h>
 #include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -16,33 +14,13 @@
 #include <cstring>
 #include <string>
 #include <string_view>
-#include <system_error>
 
 #include "remote_protocol.hpp"
 
 namespace formation::dns_powerdns {
 namespace {
 
-// pdns opens one connection per distributor thread; more than this is not pdns.
-constexpr std::size_t kMaxConnections = 256;
 constexpr std::size_t kReadChunkBytes = std::size_t{16} * 1024;
-
-std::string os_error(int error) { return std::system_category().message(error); }
-
-// Waits until `fd` is ready for `events` (or has hung up); false once `stop_fd` is readable.
-bool wait_ready(int fd, short events, int stop_fd) {
-  std::array<pollfd, 2> fds{{{fd, events, 0}, {stop_fd, POLLIN, 0}}};
-  for (;;) {
-    fds[0].revents = 0;
-    fds[1].revents = 0;
-    if (::poll(fds.data(), fds.size(), -1) < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    if (fds[1].revents != 0) return false;
-    if (fds[0].revents != 0) return true;  // POLLHUP/POLLERR: the next read or write says so
-  }
-}
 
 // Writes all of `data`; false when the peer is gone or stop() began.
 bool write_all(int fd, std::string_view data, int stop_fd) {
@@ -105,12 +83,12 @@ Status remove_stale_socket(const std::filesystem::path& path, const sockaddr_un&
 }  // namespace
 
 UnixConnector::UnixConnector(const ZoneView& view, std::shared_ptr<spdlog::logger> log)
-    : view_(view), log_(std::move(log)) {}
+    : view_(view), log_(std::move(log)), threads_("unix connector", log_) {}
 
 UnixConnector::~UnixConnector() { stop(); }
 
 Status UnixConnector::start(const std::filesystem::path& path, std::uint32_t mode) {
-  if (listen_fd_ >= 0) {
+  if (threads_.running()) {
     return Status::invalid(
         fmt::format("the unix connector already listens on '{}'", path_.string()));
   }
@@ -154,34 +132,21 @@ Status UnixConnector::start(const std::filesystem::path& path, std::uint32_t mod
     ::unlink(path.c_str());
     return fail("listen on", error);
   }
-  stop_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (stop_fd_ < 0) {
-    const int error = errno;
+  if (const int error = threads_.open_stop_event(); error != 0) {
     ::unlink(path.c_str());
     return fail("create the stop event for", error);
   }
-  listen_fd_ = fd;
   path_ = path;
   socket_inode_ = info.st_ino;
-  acceptor_ = std::thread([this] { accept_loop(); });
+  threads_.start(fd, "unix socket " + native,
+                 [this](int connection, int stop_fd) { serve(connection, stop_fd); });
   log_->info("serving PowerDNS's remote backend on unix socket {} (mode {:04o})", native, mode);
   return Status::ok();
 }
 
 void UnixConnector::stop() {
-  if (listen_fd_ < 0) return;
-  const std::uint64_t one = 1;
-  if (::write(stop_fd_, &one, sizeof(one)) != sizeof(one)) {
-    log_->error("cannot signal the unix connector's threads to stop: {}", os_error(errno));
-  }
-  if (acceptor_.joinable()) acceptor_.join();
-  // The acceptor has ended: nothing adds to the list any more.
-  for (Connection& connection : connections_) connection.thread.join();
-  connections_.clear();
-  ::close(listen_fd_);
-  listen_fd_ = -1;
-  ::close(stop_fd_);
-  stop_fd_ = -1;
+  if (!threads_.running()) return;
+  threads_.stop();
   struct stat info {};
   if (::lstat(path_.c_str(), &info) == 0 && info.st_ino == socket_inode_) {
     ::unlink(path_.c_str());
@@ -189,52 +154,13 @@ void UnixConnector::stop() {
   log_->info("stopped serving PowerDNS on unix socket {}", path_.string());
 }
 
-void UnixConnector::reap_finished() {
-  for (auto it = connections_.begin(); it != connections_.end();) {
-    if (it->done) {
-      it->thread.join();  // returns at once: the thread only had to unlock
-      it = connections_.erase(it);
-    } else {
-      ++it;
-    }
-  }
-}
-
-void UnixConnector::accept_loop() {
-  while (wait_ready(listen_fd_, POLLIN, stop_fd_)) {
-    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) {
-      if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNABORTED) {
-        continue;
-      }
-      log_->error("accepting a connection on unix socket {} failed: {}; retrying in 1 s",
-                  path_.string(), os_error(errno));
-      std::array<pollfd, 1> stop{{{stop_fd_, POLLIN, 0}}};
-      if (::poll(stop.data(), stop.size(), 1000) > 0) break;
-      continue;
-    }
-    std::lock_guard lock(mutex_);
-    reap_finished();
-    if (connections_.size() >= kMaxConnections) {
-      log_->warn("refusing a connection on unix socket {}: {} are open already", path_.string(),
-                 kMaxConnections);
-      ::close(fd);
-      continue;
-    }
-    Connection& connection = connections_.emplace_back();
-    connection.fd = fd;
-    connection.thread = std::thread([this, &connection] { serve(connection); });
-  }
-}
-
-void UnixConnector::serve(Connection& connection) {
-  const int fd = connection.fd;
+void UnixConnector::serve(int fd, int stop_fd) {
   RemoteProtocol protocol(view_, log_);
   std::string buffer;
   std::string reply;
   std::array<char, kReadChunkBytes> chunk{};
   bool open = true;
-  while (open && wait_ready(fd, POLLIN, stop_fd_)) {
+  while (open && wait_ready(fd, POLLIN, stop_fd)) {
     const ssize_t n = ::recv(fd, chunk.data(), chunk.size(), MSG_DONTWAIT);
     if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
     if (n <= 0) {
@@ -257,7 +183,7 @@ void UnixConnector::serve(Connection& connection) {
       if (is_blank(line)) continue;
       protocol.handle(line, reply);
       reply.push_back('\n');
-      if (!write_all(fd, reply, stop_fd_)) {
+      if (!write_all(fd, reply, stop_fd)) {
         open = false;
         break;
       }
@@ -268,14 +194,10 @@ void UnixConnector::serve(Connection& connection) {
           "closing a remote-backend connection on {}: a request passed {} bytes "
           "without its newline",
           path_.string(), kMaxRequestBytes);
-      write_all(fd, "{\"result\":false}\n", stop_fd_);
+      write_all(fd, "{\"result\":false}\n", stop_fd);
       open = false;
     }
   }
-  ::close(fd);
-  std::lock_guard lock(mutex_);
-  connection.fd = -1;
-  connection.done = true;
 }
 
 }  // namespace formation::dns_powerdns

@@ -9,11 +9,9 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <list>
 #include <memory>
-#include <mutex>
-#include <thread>
 
+#include "connection_threads.hpp"
 #include "formation/status.hpp"
 #include "zone_view.hpp"
 
@@ -35,25 +33,13 @@ class UnixConnector {
   void stop();
 
  private:
-  struct Connection {
-    int fd = -1;
-    std::thread thread;
-    bool done = false;  // guarded by mutex_
-  };
-
-  void accept_loop();
-  void serve(Connection& connection);
-  void reap_finished();  // joins connections whose thread has ended; mutex_ held
+  void serve(int fd, int stop_fd);
 
   const ZoneView& view_;
   std::shared_ptr<spdlog::logger> log_;
   std::filesystem::path path_;
   std::uint64_t socket_inode_ = 0;  // removed at stop() only if the file is still ours
-  int listen_fd_ = -1;
-  int stop_fd_ = -1;  // an eventfd, readable once stop() has begun
-  std::thread acceptor_;
-  std::mutex mutex_;
-  std::list<Connection> connections_;
+  ConnectionThreads threads_;       // last: its threads use the members above
 };
 
 }  // namespace formation::dns_powerdns

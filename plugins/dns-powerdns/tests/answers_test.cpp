@@ -78,6 +78,7 @@ struct Fixture {
 
 std::vector<std::string> contents(const std::vector<Answer>& answers) {
   std::vector<std::string> out;
+  out.reserve(answers.size());
   for (const auto& a : answers) out.push_back(a.type + " " + a.content);
   return out;
 }
