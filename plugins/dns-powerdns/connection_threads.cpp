@@ -59,7 +59,14 @@ void ConnectionThreads::stop() {
       log_->error("cannot signal the {}'s threads to stop: {}", name_, os_error(errno));
     }
     if (acceptor_.joinable()) acceptor_.join();
-    // The acceptor has ended: nothing adds to the list any more.
+    // The acceptor has ended: nothing adds to the list any more. A serve function may be
+    // blocked in recv() rather than in wait_ready(); shutdown() ends that read.
+    {
+      std::lock_guard lock(mutex_);
+      for (Connection& connection : connections_) {
+        if (connection.fd >= 0) ::shutdown(connection.fd, SHUT_RDWR);
+      }
+    }
     for (Connection& connection : connections_) connection.thread.join();
     connections_.clear();
     ::close(listen_fd_);
@@ -110,10 +117,15 @@ void ConnectionThreads::accept_loop() {
 
 void ConnectionThreads::serve(Connection& connection) {
   serve_(connection.fd, stop_fd_);
-  ::close(connection.fd);
-  std::lock_guard lock(mutex_);
-  connection.fd = -1;
-  connection.done = true;
+  int fd = -1;
+  {
+    // Forget the descriptor before closing it, so stop() never shuts down a number that
+    // has been reused.
+    std::lock_guard lock(mutex_);
+    std::swap(fd, connection.fd);
+    connection.done = true;
+  }
+  ::close(fd);
 }
 
 }  // namespace formation::dns_powerdns

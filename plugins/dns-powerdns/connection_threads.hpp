@@ -1,8 +1,8 @@
 // What both connectors (unix_connector.hpp, http_connector.hpp) do the same way around
 // their own protocol: accept on a listening socket, serve each connection on its own
-// thread, and end them all through one stop event. Every blocking wait is a poll() that
-// also watches that eventfd, so stop() wakes every thread without touching a socket another
-// thread is using; each connection's socket is closed by its own thread.
+// thread, and end them all through one stop event. A wait is either a poll() that also
+// watches that eventfd, or a blocking read on the connection, which stop() ends with
+// shutdown(); each connection's socket is closed by its own thread.
 #pragma once
 
 #include <spdlog/logger.h>
