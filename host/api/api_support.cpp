@@ -62,9 +62,9 @@ std::string percent_decode(std::string_view in) {
   return out;
 }
 
-Result<PageRequest> page_request(std::string_view query) {
-  PageRequest page;
-  page.limit = kDefaultLimit;
+Result<QueryParams> query_params(std::string_view query,
+                                 std::initializer_list<std::string_view> allowed) {
+  QueryParams params;
   while (!query.empty()) {
     auto amp = query.find('&');
     auto part = query.substr(0, amp);
@@ -72,22 +72,39 @@ Result<PageRequest> page_request(std::string_view query) {
     if (part.empty()) continue;
     auto eq = part.find('=');
     auto key = part.substr(0, eq);
-    std::string value = eq == std::string_view::npos ? "" : percent_decode(part.substr(eq + 1));
-    if (key == "limit") {
-      std::int64_t n = 0;
-      auto r = std::from_chars(value.data(), value.data() + value.size(), n);
-      if (r.ec != std::errc{} || r.ptr != value.data() + value.size() || n < 1 || n > kMaxLimit) {
-        return Status::invalid("limit: must be an integer from 1 to " + std::to_string(kMaxLimit));
-      }
-      page.limit = n;
-    } else if (key == "page_token") {
-      page.page_token = value;
-    } else {
-      return Status::invalid("unknown query parameter '" + percent_decode(key) +
-                             "' (expected limit, page_token)");
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      std::string expected;
+      for (auto name : allowed) expected += (expected.empty() ? "" : ", ") + std::string(name);
+      return Status::invalid("unknown query parameter '" + percent_decode(key) + "' (expected " +
+                             expected + ")");
     }
+    params[std::string(key)] =
+        eq == std::string_view::npos ? "" : percent_decode(part.substr(eq + 1));
   }
+  return params;
+}
+
+Result<PageRequest> page_request(const QueryParams& params) {
+  PageRequest page;
+  page.limit = kDefaultLimit;
+  if (auto limit = params.find("limit"); limit != params.end()) {
+    const std::string& value = limit->second;
+    std::int64_t n = 0;
+    auto r = std::from_chars(value.data(), value.data() + value.size(), n);
+    if (r.ec != std::errc{} || r.ptr != value.data() + value.size() || n < 1 || n > kMaxLimit) {
+      return Status::invalid("limit: must be an integer from 1 to " + std::to_string(kMaxLimit));
+    }
+    page.limit = n;
+  }
+  if (auto token = params.find("page_token"); token != params.end())
+    page.page_token = token->second;
   return page;
+}
+
+Result<PageRequest> page_request(std::string_view query) {
+  auto params = query_params(query, {"limit", "page_token"});
+  if (!params.is_ok()) return params.status();
+  return page_request(*params);
 }
 
 Result<std::unique_ptr<Transaction>> begin(const ApiContext& context) {

@@ -3,6 +3,9 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <initializer_list>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -39,8 +42,16 @@ Result<std::string> normalize_address(std::string_view text, std::string_view wh
 // Query-string decoding ('+' is a space); malformed escapes are kept as they are.
 std::string percent_decode(std::string_view in);
 
+// A query string's parameters, percent-decoded (the last of a repeated key wins), when every
+// key is one of `allowed`; otherwise invalid, naming the key and what the route takes.
+using QueryParams = std::map<std::string, std::string, std::less<>>;
+Result<QueryParams> query_params(std::string_view query,
+                                 std::initializer_list<std::string_view> allowed);
+
 // `limit` (1..100, default 50) and `page_token`; any other parameter is invalid.
 Result<PageRequest> page_request(std::string_view query);
+// The same from parameters a route parsed with its own keys besides those two.
+Result<PageRequest> page_request(const QueryParams& params);
 
 // unavailable while the state store is not running.
 Result<std::unique_ptr<Transaction>> begin(const ApiContext& context);

@@ -148,29 +148,6 @@ void announce(const Shared& shared, Dns& dns, const std::vector<Change>& changes
   }
 }
 
-// ---- query strings ------------------------------------------------------------------------
-
-// Takes `key` out of a query string: its decoded value (nullopt when absent) and the rest.
-std::pair<std::optional<std::string>, std::string> take_param(std::string_view query,
-                                                              std::string_view key) {
-  std::optional<std::string> value;
-  std::string rest;
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    auto part = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    auto eq = part.find('=');
-    if (part.substr(0, eq) == key) {
-      value = eq == std::string_view::npos ? "" : percent_decode(part.substr(eq + 1));
-      continue;
-    }
-    if (part.empty()) continue;
-    if (!rest.empty()) rest += '&';
-    rest += part;
-  }
-  return {value, rest};
-}
-
 // ---- routes -------------------------------------------------------------------------------
 
 // Whether the instance a record should follow may be used by the caller: its owner, or a
@@ -379,21 +356,15 @@ Result<HttpResponse> get_records_at(const Shared& shared, const HttpRequest& req
 Result<HttpResponse> list_records(const Shared& shared, const HttpRequest& request) {
   auto dns = dns_plugin(shared);
   if (!dns.is_ok()) return dns.status();
-  auto [zone, rest] = take_param(request.query, "zone");
-  auto page = page_request(rest);
-  if (!page.is_ok()) {
-    if (page.status().message().starts_with("unknown query parameter")) {
-      return Status::invalid(
-          page.status().message().substr(0, page.status().message().find(" (expected")) +
-          " (expected zone, limit, page_token)");
-    }
-    return page.status();
-  }
+  auto params = query_params(request.query, {"zone", "limit", "page_token"});
+  if (!params.is_ok()) return params.status();
+  auto page = page_request(*params);
+  if (!page.is_ok()) return page.status();
   DnsRecordFilter filter;
   const std::string& caller = caller_of(request);
   if (!is_admin(shared.api, caller)) filter.owner = caller;
-  if (zone) {
-    auto name = dns::normalise_name(*zone);
+  if (auto zone = params->find("zone"); zone != params->end()) {
+    auto name = dns::normalise_name(zone->second);
     if (!name.is_ok()) return Status::invalid("zone: " + name.status().message());
     filter.zone = *name;
   }
@@ -418,13 +389,11 @@ Result<HttpResponse> delete_records(const Shared& shared, const HttpRequest& req
   if (auto st = no_body(request); !st.is_ok()) return st;
   auto fqdn = target_name(request, name_context(**dns));
   if (!fqdn.is_ok()) return fqdn.status();
-  auto [type_text, rest] = take_param(request.query, "type");
-  if (!rest.empty()) {
-    return Status::invalid("unknown query parameter in '" + rest + "' (expected type)");
-  }
+  auto params = query_params(request.query, {"type"});
+  if (!params.is_ok()) return params.status();
   std::optional<DnsRecordType> type;
-  if (type_text) {
-    auto parsed = parse_record_type(*type_text);
+  if (auto text = params->find("type"); text != params->end()) {
+    auto parsed = parse_record_type(text->second);
     if (!parsed.is_ok()) return parsed.status();
     type = *parsed;
   }

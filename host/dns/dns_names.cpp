@@ -24,45 +24,71 @@ std::string shown(std::string_view text) {
   return out;
 }
 
-}  // namespace
+// What is wrong with a name, and where: the one place the rules are written.
+struct NameProblem {
+  enum Kind { none, empty, too_long, empty_label, long_label, bad_char, edge_hyphen };
+  Kind kind = none;
+  std::string_view label;  // the offending label, for the label kinds
+};
 
-Result<std::string> normalise_name(std::string_view name) {
+NameProblem check_into(std::string_view name, std::string& out) {
+  out.clear();
   if (!name.empty() && name.back() == '.') name.remove_suffix(1);
-  if (name.empty()) return Status::invalid("the name is empty");
-  if (name.size() > kMaxNameBytes) {
-    return Status::invalid("the name '" + shown(name) + "' is " + std::to_string(name.size()) +
-                           " bytes long; at most 253 are allowed");
-  }
-  std::string out;
-  out.reserve(name.size());
+  if (name.empty()) return {NameProblem::empty, {}};
+  if (name.size() > kMaxNameBytes) return {NameProblem::too_long, {}};
   std::size_t start = 0;
-  while (start <= name.size()) {
-    std::size_t end = name.find('.', start);
-    if (end == std::string_view::npos) end = name.size();
-    std::string_view label = name.substr(start, end - start);
-    if (label.empty()) {
-      return Status::invalid("the name '" + shown(name) +
-                             "' has an empty label (two dots, or a "
-                             "leading dot)");
-    }
-    if (label.size() > kMaxLabelBytes) {
-      return Status::invalid("label '" + shown(label) + "' is " + std::to_string(label.size()) +
-                             " bytes long; at most 63 are allowed");
-    }
-    for (char c : label) {
-      if (!is_label_char(lower(c))) {
-        return Status::invalid("label '" + shown(label) +
-                               "' may hold only letters, digits, '-' and '_'");
-      }
-    }
+  for (std::size_t i = 0; i <= name.size(); ++i) {
+    if (i < name.size() && name[i] != '.') continue;
+    const std::string_view label = name.substr(start, i - start);
+    if (label.empty()) return {NameProblem::empty_label, label};
+    if (label.size() > kMaxLabelBytes) return {NameProblem::long_label, label};
     if (label.front() == '-' || label.back() == '-') {
-      return Status::invalid("label '" + shown(label) + "' must not begin or end with '-'");
+      // Characters are checked first, as a reader scans the label.
+      for (char c : label) {
+        if (!is_label_char(lower(c))) return {NameProblem::bad_char, label};
+      }
+      return {NameProblem::edge_hyphen, label};
     }
     if (!out.empty()) out += '.';
-    for (char c : label) out += lower(c);
-    start = end + 1;
+    for (char c : label) {
+      c = lower(c);
+      if (!is_label_char(c)) return {NameProblem::bad_char, label};
+      out += c;
+    }
+    start = i + 1;
   }
-  return out;
+  return {};
+}
+
+}  // namespace
+
+bool canonicalise(std::string_view name, std::string& out) {
+  return check_into(name, out).kind == NameProblem::none;
+}
+
+Result<std::string> normalise_name(std::string_view name) {
+  std::string out;
+  const NameProblem problem = check_into(name, out);
+  if (!name.empty() && name.back() == '.') name.remove_suffix(1);
+  const std::string label = shown(problem.label);
+  switch (problem.kind) {
+    case NameProblem::none: return out;
+    case NameProblem::empty: return Status::invalid("the name is empty");
+    case NameProblem::too_long:
+      return Status::invalid("the name '" + shown(name) + "' is " + std::to_string(name.size()) +
+                             " bytes long; at most 253 are allowed");
+    case NameProblem::empty_label:
+      return Status::invalid("the name '" + shown(name) +
+                             "' has an empty label (two dots, or a leading dot)");
+    case NameProblem::long_label:
+      return Status::invalid("label '" + label + "' is " + std::to_string(problem.label.size()) +
+                             " bytes long; at most 63 are allowed");
+    case NameProblem::bad_char:
+      return Status::invalid("label '" + label + "' may hold only letters, digits, '-' and '_'");
+    case NameProblem::edge_hyphen:
+      return Status::invalid("label '" + label + "' must not begin or end with '-'");
+  }
+  return Status::invalid("the name is invalid");
 }
 
 bool is_at_or_under(std::string_view name, std::string_view zone) {

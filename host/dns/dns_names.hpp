@@ -18,6 +18,11 @@ inline constexpr std::size_t kMaxNameBytes = 253;
 // name are invalid: nothing Formation serves lives there.
 Result<std::string> normalise_name(std::string_view name);
 
+// normalise_name without its message or allocation, for a path that runs on every DNS
+// query: writes the canonical form to `out` (a buffer the caller reuses) and returns true,
+// or returns false exactly where normalise_name answers `invalid`.
+bool canonicalise(std::string_view name, std::string& out);
+
 // Whether `name` equals `zone` or lies under it; both canonical. "a.b.c" is under "b.c",
 // "ab.c" is not.
 bool is_at_or_under(std::string_view name, std::string_view zone);

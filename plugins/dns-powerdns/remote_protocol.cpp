@@ -58,12 +58,6 @@ std::string_view type_name(const Value& value) {
   return kNames.at(static_cast<std::size_t>(value.GetType()));
 }
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool is_label_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-}
-
 // pdns sends QType::toString(): "A", "SOA", "ANY", "TYPE65534"; upper-cased for the view.
 bool canonical_qtype(std::string_view qtype, std::string& out) {
   constexpr std::size_t kLongestMnemonic = 16;
@@ -158,24 +152,7 @@ class Params {
 }  // namespace
 
 bool canonical_name(std::string_view name, std::string& out) {
-  out.clear();
-  if (!name.empty() && name.back() == '.') name.remove_suffix(1);
-  if (name.empty() || name.size() > dns::kMaxNameBytes) return false;
-  std::size_t label_start = 0;
-  for (std::size_t i = 0; i <= name.size(); ++i) {
-    if (i == name.size() || name[i] == '.') {
-      const std::size_t length = i - label_start;
-      if (length == 0 || length > dns::kMaxLabelBytes) return false;
-      if (name[label_start] == '-' || name[i - 1] == '-') return false;
-      if (i < name.size()) out.push_back('.');
-      label_start = i + 1;
-      continue;
-    }
-    const char c = lower(name[i]);
-    if (!is_label_char(c)) return false;
-    out.push_back(c);
-  }
-  return true;
+  return dns::canonicalise(name, out);
 }
 
 struct RemoteProtocol::State {

@@ -22,9 +22,8 @@ namespace formation::dns_powerdns {
 // a few hundred bytes, so anything near this is not pdns.
 inline constexpr std::size_t kMaxRequestBytes = std::size_t{64} * 1024;
 
-// formation::dns::normalise_name without its messages or allocations, for the hot path:
-// writes the canonical form of `name` (lower case, one trailing dot removed) to `out` and
-// returns true, or returns false where normalise_name would answer `invalid`.
+// The names PowerDNS sends, in the form the ZoneView takes: formation::dns::canonicalise
+// (normalise_name's rules, no message, no allocation).
 bool canonical_name(std::string_view name, std::string& out);
 
 // One per connection (not thread-safe); it keeps its buffers between requests.

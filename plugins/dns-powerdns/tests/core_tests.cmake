@@ -13,5 +13,8 @@ target_compile_definitions(dns_powerdns_core_tests PRIVATE
   PLUGIN_BUILD_DIR="${FORMATION_PLUGIN_BUILD_DIR}"
   FORMATION_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 add_dependencies(dns_powerdns_core_tests state-sqlite dns-powerdns)
+# PdnsServerForTests starts pdns with the project's own scripts.
+target_compile_definitions(dns_powerdns_core_tests PRIVATE
+  PDNS_SUPPORT_DIR="${PROJECT_SOURCE_DIR}/test/support/pdns")
 gtest_discover_tests(dns_powerdns_core_tests TEST_PREFIX "dns-powerdns.core."
                      PROPERTIES TIMEOUT 120)

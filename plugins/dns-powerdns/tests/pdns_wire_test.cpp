@@ -23,6 +23,7 @@
 #include "http_connector.hpp"
 #include "support/fake_host_services.hpp"
 #include "tests/fixed_zone_view_for_tests.hpp"
+#include "tests/pdns_server_for_tests.hpp"
 #include "tests/protocol_test_support.hpp"
 #include "unix_connector.hpp"
 
@@ -34,87 +35,6 @@ using testing::CapturedLog;
 using testing::FixedZoneViewForTests;
 
 constexpr const char* kPdnsServer = "/usr/sbin/pdns_server";
-
-// A port free for both UDP and TCP on 127.0.0.1 (pdns binds both), found by binding port 0.
-std::uint16_t free_dns_port() {
-  for (int attempt = 0; attempt < 20; ++attempt) {
-    const int udp = ::socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): the sockets API
-    auto* raw = reinterpret_cast<sockaddr*>(&address);
-    socklen_t length = sizeof(address);
-    if (::bind(udp, raw, sizeof(address)) != 0 || ::getsockname(udp, raw, &length) != 0) {
-      ::close(udp);
-      continue;
-    }
-    const int tcp = ::socket(AF_INET, SOCK_STREAM, 0);
-    const bool tcp_free = ::bind(tcp, raw, sizeof(address)) == 0;
-    ::close(tcp);
-    ::close(udp);
-    if (tcp_free) return ntohs(address.sin_port);
-  }
-  return 0;
-}
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// One pdns_server process, stopped by PID at destruction.
-class PdnsServer {
- public:
-  PdnsServer(const std::filesystem::path& dir, const std::string& connection_string,
-             std::uint16_t port)
-      : log_path_(dir / "pdns.log") {
-    std::ofstream conf(dir / "pdns.conf");
-    conf << "launch=remote\n"
-         << "remote-connection-string=" << connection_string << "\n"
-         << "local-address=127.0.0.1\n"
-         << "local-port=" << port << "\n"
-         << "socket-dir=" << dir.string() << "\n"
-         << "security-poll-suffix=\n"
-         << "cache-ttl=0\nquery-cache-ttl=0\nnegquery-cache-ttl=0\n"
-         << "zone-cache-refresh-interval=0\n"
-         << "edns-subnet-processing=yes\n"
-         << "allow-axfr-ips=127.0.0.0/8\n"
-         << "distributor-threads=2\nreceiver-threads=1\n"
-         << "daemon=no\nguardian=no\ndisable-syslog=yes\nloglevel=4\n";
-    conf.close();
-    const std::string config_dir = "--config-dir=" + dir.string();
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      const int log = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-      ::dup2(log, STDOUT_FILENO);
-      ::dup2(log, STDERR_FILENO);
-      ::execl(kPdnsServer, kPdnsServer, config_dir.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-  }
-  ~PdnsServer() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    for (int i = 0; i < 100; ++i) {
-      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) return;
-      std::this_thread::sleep_for(50ms);
-    }
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-  }
-  PdnsServer(const PdnsServer&) = delete;
-  PdnsServer& operator=(const PdnsServer&) = delete;
-
-  [[nodiscard]] bool running() const { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
-  [[nodiscard]] std::string log() const { return read_file(log_path_); }
-
- private:
-  std::filesystem::path log_path_;
-  pid_t pid_ = -1;
-};
 
 struct DigAnswer {
   std::string status;                // "NOERROR", "NXDOMAIN", ...; empty: no reply
@@ -182,9 +102,14 @@ class PdnsWireTest : public ::testing::TestWithParam<Connector> {
       connection_string =
           "http:url=http://127.0.0.1:" + std::to_string(*started) + "/dns,post=yes,post_json=yes";
     }
-    port = free_dns_port();
-    ASSERT_NE(port, 0);
-    pdns.emplace(dir.path(), connection_string, port);
+    pdns.emplace(dir.path() / "pdns",
+                 std::initializer_list<std::string>{
+                     "launch=remote", "remote-connection-string=" + connection_string,
+                     "cache-ttl=0", "query-cache-ttl=0", "negquery-cache-ttl=0",
+                     "zone-cache-refresh-interval=0", "edns-subnet-processing=yes",
+                     "allow-axfr-ips=127.0.0.0/8", "distributor-threads=2", "receiver-threads=1"});
+    ASSERT_TRUE(pdns->started()) << pdns->log();
+    port = pdns->port();
     // Ready when it answers at all; bounded, not timed.
     for (int i = 0; i < 60; ++i) {
       ASSERT_TRUE(pdns->running()) << "pdns_server exited:\n" << pdns->log();
@@ -206,7 +131,7 @@ class PdnsWireTest : public ::testing::TestWithParam<Connector> {
   UnixConnector unix_connector{view, log.logger};
   HttpConnector http_connector{view, log.logger};
   std::uint16_t port = 0;
-  std::optional<PdnsServer> pdns;
+  std::optional<PdnsServerForTests> pdns;
 };
 
 TEST_P(PdnsWireTest, AnswersARecordsAuthoritatively) {

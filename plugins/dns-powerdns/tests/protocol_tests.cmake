@@ -8,5 +8,8 @@ add_executable(dns_powerdns_protocol_tests
   pdns_wire_test.cpp)
 target_link_libraries(dns_powerdns_protocol_tests PRIVATE
   dns_powerdns_core formation_fake_host formation_test_support GTest::gtest_main)
+# PdnsServerForTests starts pdns with the project's own scripts.
+target_compile_definitions(dns_powerdns_protocol_tests PRIVATE
+  PDNS_SUPPORT_DIR="${PROJECT_SOURCE_DIR}/test/support/pdns")
 gtest_discover_tests(dns_powerdns_protocol_tests TEST_PREFIX "dns-powerdns."
   PROPERTIES TIMEOUT 120)

@@ -1,23 +1,19 @@
 // Custom-domain verification against a real pdns_server (its bind backend serving a zone
-// file with the challenge TXT), started here on a free 127.0.0.1 port with its own config
-// dir, and stopped by PID.
+// file with the challenge TXT), started with test/support/pdns/start-pdns and stopped by
+// PID.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <fcntl.h>
-
-#include <fstream>
+#include <chrono>
+#include <optional>
+#include <string>
 #include <thread>
 
 #include "support/fake_host_services.hpp"
+#include "tests/pdns_server_for_tests.hpp"
 #include "verification.hpp"
-
-extern char** environ;
 
 namespace formation::dns_powerdns {
 namespace {
@@ -26,7 +22,7 @@ using namespace std::chrono_literals;
 
 constexpr const char* kPdnsServer = "/usr/sbin/pdns_server";
 
-// A port nobody listens on right now (UDP and TCP both free at the time of asking).
+// A port nobody listens on right now (for the resolver that never answers).
 std::uint16_t free_port() {
   const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
   sockaddr_in address{};
@@ -42,9 +38,10 @@ std::uint16_t free_port() {
   return ntohs(address.sin_port);
 }
 
+// pdns_server with its bind backend serving example.test, challenge TXT records included.
 class PdnsWithBindBackend {
  public:
-  PdnsWithBindBackend() : port_(free_port()) {
+  PdnsWithBindBackend() {
     const auto dir = dir_.path().string();
     dir_.write("example.test.zone",
                "$ORIGIN example.test.\n"
@@ -55,60 +52,24 @@ class PdnsWithBindBackend {
                "_formation-challenge.plain 60 IN A 192.0.2.1\n");
     dir_.write("named.conf",
                "zone \"example.test\" { type master; file \"" + dir + "/example.test.zone\"; };\n");
-    dir_.write("pdns.conf",
-               "launch=bind\n"
-               "bind-config=" +
-                   dir +
-                   "/named.conf\n"
-                   "local-address=127.0.0.1\n"
-                   "local-port=" +
-                   std::to_string(port_) +
-                   "\n"
-                   "socket-dir=" +
-                   dir +
-                   "\n"
-                   "security-poll-suffix=\n"
-                   "daemon=no\nguardian=no\ndisable-syslog=yes\n"
-                   "cache-ttl=0\nnegquery-cache-ttl=0\nquery-cache-ttl=0\n");
-    const std::string config_dir = "--config-dir=" + dir;
-    std::array<char*, 3> argv{const_cast<char*>(kPdnsServer), const_cast<char*>(config_dir.c_str()),
-                              nullptr};
-    posix_spawn_file_actions_t actions;
-    ::posix_spawn_file_actions_init(&actions);
-    const std::string log = dir + "/pdns.log";
-    ::posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                       0644);
-    ::posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    if (::posix_spawn(&pid_, kPdnsServer, &actions, nullptr, argv.data(), environ) != 0) pid_ = -1;
-    ::posix_spawn_file_actions_destroy(&actions);
+    server_.emplace(dir_.path() / "pdns",
+                    std::initializer_list<std::string>{
+                        "launch=bind", "bind-config=" + dir + "/named.conf", "cache-ttl=0",
+                        "negquery-cache-ttl=0", "query-cache-ttl=0"});
   }
 
-  ~PdnsWithBindBackend() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-    }
-  }
-  PdnsWithBindBackend(const PdnsWithBindBackend&) = delete;
-  PdnsWithBindBackend& operator=(const PdnsWithBindBackend&) = delete;
-
-  [[nodiscard]] bool started() const { return pid_ > 0; }
+  [[nodiscard]] bool started() const { return server_->started(); }
   [[nodiscard]] VerificationSettings resolver() const {
-    return VerificationSettings{{"127.0.0.1:" + std::to_string(port_)}, 1000};
+    return VerificationSettings{{"127.0.0.1:" + std::to_string(server_->port())}, 1000};
   }
-  [[nodiscard]] std::string log() const {
-    std::ifstream in(dir_.path() / "pdns.log");
-    return {std::istreambuf_iterator<char>(in), {}};
-  }
+  [[nodiscard]] std::string log() const { return server_->log(); }
 
-  // Ready once it answers; false (with its log to show) when it never does.
+  // Ready once it answers the way the plugin asks; false when it never does.
   bool wait_until_serving() const {
     const auto deadline = std::chrono::steady_clock::now() + 20s;
     while (std::chrono::steady_clock::now() < deadline) {
       if (check_challenge(resolver(), "example.test", "x").is_ok()) return true;
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) return false;  // it exited
+      if (!server_->running()) return false;
       std::this_thread::sleep_for(100ms);
     }
     return false;
@@ -116,8 +77,7 @@ class PdnsWithBindBackend {
 
  private:
   testing::TempDir dir_{"dns-powerdns-pdns"};
-  std::uint16_t port_;
-  pid_t pid_ = -1;
+  std::optional<PdnsServerForTests> server_;
 };
 
 class Verification : public ::testing::Test {
@@ -125,7 +85,7 @@ class Verification : public ::testing::Test {
   void SetUp() override {
     if (::access(kPdnsServer, X_OK) != 0) GTEST_SKIP() << "pdns-server is not installed";
     pdns_ = std::make_unique<PdnsWithBindBackend>();
-    ASSERT_TRUE(pdns_->started());
+    ASSERT_TRUE(pdns_->started()) << pdns_->log();
     ASSERT_TRUE(pdns_->wait_until_serving()) << pdns_->log();
   }
   std::unique_ptr<PdnsWithBindBackend> pdns_;
