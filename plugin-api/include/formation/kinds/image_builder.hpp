@@ -29,6 +29,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "formation/plugin.hpp"
 #include "formation/records/build_limits.hpp"
@@ -60,6 +61,22 @@ struct FORMATION_API BuildArtifacts {
   std::int64_t memory_mb = 0;
 };
 
+// A file an instance's seed adds to the guest (cloud-init `write_files`).
+struct FORMATION_API SeedFile {
+  std::string path;  // absolute path in the guest
+  std::string content;
+  std::string permissions = "0644";  // octal, as cloud-init takes it
+};
+
+// What one instance adds to its build's seed: written by cloud-init on first boot.
+struct FORMATION_API InstanceSeedRequest {
+  std::string build_id;
+  std::string instance_id;
+  std::vector<SeedFile> files;
+  std::vector<std::string> commands;  // shell commands run once, after the build's own
+  std::filesystem::path output;       // where to write the ISO (the host's directory)
+};
+
 // Reports progress: `percent` in 0..100, never decreasing, and a short message for people
 // ("writing seed ISO"). Called on the build's thread; it must return quickly.
 using ProgressCallback = std::function<void(int percent, std::string_view message)>;
@@ -76,6 +93,14 @@ class FORMATION_API ImageBuilder : public Plugin {
   // OPTIONAL. The limits this builder enforces, so that the host can refuse an upload
   // before it starts a build. The default is the spec's ranges and the default caps.
   [[nodiscard]] virtual BuildLimits limits() const { return {}; }
+
+  // OPTIONAL. Writes a seed ISO for one instance: the build's seed with `request.files`
+  // and `request.commands` merged into its user-data (the mesh's join token lives there,
+  // so it is never part of the shared build). not_found when the build has no artifacts;
+  // on error `request.output` does not exist afterwards.
+  virtual Status instance_seed(const InstanceSeedRequest& /*request*/) {
+    return Status::unsupported("image_builder.instance_seed is not supported by this plugin");
+  }
 
   // REQUIRED. Deletes every artifact of `build_id`. ok when there is nothing to delete
   // (removal is idempotent).

@@ -77,7 +77,10 @@ struct FORMATION_API LocalInterface {
   std::string name;        // "formnet0"
   std::string public_key;  // base64
   int listen_port = 0;
-  std::string address;  // the node's own mesh address
+  std::string address;  // the node's own mesh address; empty until the node has joined
+  // Where peers reach this node, "ip:port", best first: the configured `advertise`
+  // endpoints, else this host's non-loopback addresses with the listen port.
+  std::vector<std::string> endpoints;
 };
 
 class FORMATION_API Mesh : public Plugin {
