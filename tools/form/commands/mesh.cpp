@@ -170,13 +170,14 @@ std::string state_json(const State& state, const Local& local) {
 }
 
 State read_state(const Local& local) {
-  auto text = read_file(local.state);
-  if (!text || !read_file(local.config))
+  const std::optional<std::string> read = read_file(local.state);
+  if (!read || !read_file(local.config))
     throw usage_error("this machine has not joined the mesh as '" + local.interface + "' (no " +
-                          (text ? local.config : local.state).string() + ")",
+                          (read ? local.config : local.state).string() + ")",
                       "'form mesh join' first (or --interface NAME for another one)");
   rapidjson::Document doc;
-  doc.Parse(text->c_str(), text->size());
+  const std::string& text = *read;
+  doc.Parse(text.c_str(), text.size());
   State state;
   state.peer_id = scalar(doc, "peer_id");
   state.address = scalar(doc, "address");
@@ -314,20 +315,36 @@ void run_wg_quick(const std::string& program, const std::string& verb, const Loc
   // the kernel has no WireGuard.
   env_text.emplace_back("WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1");
   std::vector<char*> envp;
+  envp.reserve(env_text.size() + 1);
   for (auto& e : env_text) envp.push_back(e.data());
   envp.push_back(nullptr);
-  std::string arg0 = "wg-quick", arg1 = verb, arg2 = local.config.string();
-  std::vector<char*> argv = {arg0.data(), arg1.data(), arg2.data(), nullptr};
+  // The files and the signing key are the user's, so form runs as the user; wg-quick
+  // needs root. Through sudo the variable would be dropped (env_reset), hence `env`.
+  std::vector<std::string> words;
+  std::string binary = program;
+  const auto sudo = ::geteuid() != 0 ? find_on_path("sudo") : std::nullopt;
+  if (sudo) {
+    binary = *sudo;
+    words = {"sudo", "--", "env", "WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1", program};
+  } else {
+    words = {"wg-quick"};
+  }
+  words.push_back(verb);
+  words.push_back(local.config.string());
+  std::vector<char*> argv;
+  argv.reserve(words.size() + 1);
+  for (auto& word : words) argv.push_back(word.data());
+  argv.push_back(nullptr);
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);
   pid_t pid = 0;
   const int spawned =
-      posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), envp.data());
+      posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (spawned != 0)
-    throw local_error("cannot run " + program + ": " + std::strerror(spawned), kInstallHint);
+    throw local_error("cannot run " + binary + ": " + std::strerror(spawned), kInstallHint);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
@@ -335,7 +352,8 @@ void run_wg_quick(const std::string& program, const std::string& verb, const Loc
   const std::string how = WIFEXITED(status)
                               ? "exit code " + std::to_string(WEXITSTATUS(status))
                               : "killed by signal " + std::to_string(WTERMSIG(status));
-  std::string hint = ::geteuid() != 0 ? "wg-quick needs root: run form with sudo" : "";
+  std::string hint =
+      ::geteuid() != 0 && !sudo ? "wg-quick needs root, and sudo is not installed" : "";
   if (verb == "up" && hint.empty())
     hint = "see wg-quick's output above; 'wg-quick down " + local.config.string() +
            "' first if the interface is already up";
@@ -434,7 +452,7 @@ int mesh_join(Context& context, const Args& args) {
                        (args.values.count("interface") || args.values.count("config")
                             ? " --config " + local.config.string()
                             : std::string()) +
-                       "' brings the interface up (as root)\n";
+                       "' brings the interface up (wg-quick, through sudo)\n";
   return 0;
 }
 
@@ -585,16 +603,17 @@ const Registrar kMeshUp(mesh_command(
     "\n"
     "Re-reads the peer list (GET /v1/mesh/peers/{id}/config) and rewrites the config's\n"
     "[Peer] sections, keeping its [Interface] part and private key; when the API cannot be\n"
-    "reached it warns and uses the file as it is. Then runs 'wg-quick up CONFIG' (as root;\n"
-    "wireguard-go is used when the kernel has no WireGuard).",
+    "reached it warns and uses the file as it is. Then runs 'wg-quick up CONFIG' (through\n"
+    "sudo unless root; wireguard-go is used when the kernel has no WireGuard).",
     mesh_up));
 
-const Registrar kMeshDown(mesh_command("mesh down", "Take the mesh interface down (wg-quick down)",
-                                       "mesh down [--interface NAME] [--config PATH]\n"
-                                       "\n"
-                                       "Runs 'wg-quick down CONFIG' (as root). The config and\n"
-                                       "the membership stay: 'form mesh up' brings it back.",
-                                       mesh_down));
+const Registrar kMeshDown(
+    mesh_command("mesh down", "Take the mesh interface down (wg-quick down)",
+                 "mesh down [--interface NAME] [--config PATH]\n"
+                 "\n"
+                 "Runs 'wg-quick down CONFIG' (through sudo unless root). The config and\n"
+                 "the membership stay: 'form mesh up' brings it back.",
+                 mesh_down));
 
 const Registrar kMeshPeers([] {
   Command c;
