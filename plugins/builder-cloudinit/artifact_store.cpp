@@ -32,7 +32,11 @@ Status move_file(const fs::path& from, const fs::path& to) {
   fs::rename(from, to, ec);
   if (ec.value() == EXDEV) {  // the work dir is on another file system
     ec.clear();
-    fs::copy_file(from, to, ec);
+    if (fs::is_directory(from, ec)) {
+      fs::copy(from, to, fs::copy_options::recursive, ec);
+    } else if (!ec) {
+      fs::copy_file(from, to, ec);
+    }
   }
   return ec ? io_error("moving " + from.string() + " to " + to.string(), ec) : Status::ok();
 }

@@ -24,9 +24,9 @@ class ArtifactStore {
     return dir_ / std::string(build_id);
   }
 
-  // Moves `files` (each kept under its own name) into <dir>/<build_id>, replacing the
-  // previous artifacts of that id only once all of them are in place. unavailable when
-  // the disk is full; internal on other I/O errors.
+  // Moves `files` (files or directories, each kept under its own name) into <dir>/<build_id>,
+  // replacing the previous artifacts of that id only once all of them are in place. unavailable
+  // when the disk is full; internal on other I/O errors.
   Result<std::filesystem::path> publish(std::string_view build_id,
                                         const std::vector<std::filesystem::path>& files);
 

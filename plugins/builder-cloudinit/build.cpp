@@ -147,7 +147,17 @@ Result<BuildArtifacts> run_build(const Settings& settings, ArtifactStore& store,
   if (auto st = write_text(manifest_file, *manifest); !st.is_ok()) return st;
 
   progress(90, "publishing the artifacts");
-  auto published = store.publish(request.build_id, {iso, guest_context, manifest_file});
+  // The seed's files are kept beside the ISO: instance_seed() makes each instance's ISO
+  // from them without reading the ISO back. A copy, so that the work dir still shows the
+  // host (and the tests) what went into the ISO.
+  const fs::path kept_seed = request.work_dir / "published" / "seed";
+  fs::create_directories(kept_seed, ec);
+  for (std::size_t i = 0; i < 3 && !ec; ++i) {
+    fs::copy_file(seed_files[i], kept_seed / seed_files[i].filename(), ec);
+  }
+  if (ec) return Status::unavailable("copying the seed: " + ec.message());
+  auto published =
+      store.publish(request.build_id, {iso, guest_context, manifest_file, kept_seed});
   if (!published.is_ok()) return published.status();
 
   BuildArtifacts artifacts;

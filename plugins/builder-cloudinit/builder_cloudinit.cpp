@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "build.hpp"
+#include "instance_seed.hpp"
 
 namespace formation::cloudinit {
 
@@ -47,6 +48,24 @@ Result<BuildArtifacts> CloudInitBuilder::build(const BuildRequest& request,
     return result;
   } catch (const std::exception& e) {
     return Status::internal(std::string("build failed: ") + e.what());
+  }
+}
+
+Status CloudInitBuilder::instance_seed(const InstanceSeedRequest& request) {
+  try {
+    auto st = write_instance_seed(store_, request);
+    if (!st.is_ok()) {
+      // An output left by an earlier call would read as this one's result.
+      std::error_code ec;
+      if (request.output.is_absolute()) std::filesystem::remove(request.output, ec);
+      log_->info("seed of instance {} (build {}) failed: {}", request.instance_id, request.build_id,
+                 st.to_string());
+    }
+    return st;
+  } catch (const std::exception& e) {
+    std::error_code ec;
+    if (request.output.is_absolute()) std::filesystem::remove(request.output, ec);
+    return Status::internal(std::string("instance seed failed: ") + e.what());
   }
 }
 

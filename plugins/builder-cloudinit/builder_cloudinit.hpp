@@ -18,6 +18,7 @@ class CloudInitBuilder final : public ImageBuilder {
   Result<BuildArtifacts> build(const BuildRequest& request,
                                const ProgressCallback& progress) override;
   [[nodiscard]] BuildLimits limits() const override { return settings_.limits; }
+  Status instance_seed(const InstanceSeedRequest& request) override;
   Status remove(const std::string& build_id) override;
 
   [[nodiscard]] const Settings& settings() const { return settings_; }

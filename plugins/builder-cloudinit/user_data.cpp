@@ -193,6 +193,39 @@ std::string user_data(const formfile::Formfile& formfile, std::string_view name,
   return "#cloud-config\n" + std::string(out.c_str()) + "\n";
 }
 
+std::string instance_cloud_config(const std::vector<SeedFile>& files,
+                                  const std::vector<std::string>& commands) {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  // cloud-init's default for a later part is dict(replace)+list(): the instance's
+  // write_files and runcmd would replace the build's. The documented way to extend them
+  // ("Merging user-data sections") is list append with recursive dict merging.
+  out << YAML::Key << "merge_how" << YAML::Value << YAML::BeginSeq;
+  out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << "list" << YAML::Key << "settings"
+      << YAML::Value << YAML::Flow << YAML::BeginSeq << "append" << YAML::EndSeq << YAML::EndMap;
+  out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << "dict" << YAML::Key << "settings"
+      << YAML::Value << YAML::Flow << YAML::BeginSeq << "no_replace"
+      << "recurse_list" << YAML::EndSeq << YAML::EndMap;
+  out << YAML::EndSeq;
+  if (!files.empty()) {
+    out << YAML::Key << "write_files" << YAML::Value << YAML::BeginSeq;
+    for (const auto& file : files) {
+      emit_file(out, {.path = file.path, .content = file.content, .permissions = file.permissions});
+    }
+    out << YAML::EndSeq;
+  }
+  if (!commands.empty()) {
+    out << YAML::Key << "runcmd" << YAML::Value << YAML::BeginSeq;
+    for (const auto& command : commands) {
+      out << YAML::Flow << YAML::BeginSeq << "sh"
+          << "-c" << YAML::DoubleQuoted << command << YAML::EndSeq;
+    }
+    out << YAML::EndSeq;
+  }
+  out << YAML::EndMap;
+  return "#cloud-config\n" + std::string(out.c_str()) + "\n";
+}
+
 std::string meta_data(std::string_view build_id, std::string_view name) {
   YAML::Emitter out;
   out << YAML::BeginMap;
