@@ -413,8 +413,10 @@ TEST_F(FormMesh, UpRefreshesThePeersKeepsTheKeyAndRunsWgQuick) {
   EXPECT_TRUE(has(offline.err, "warning: ")) << offline.err;
   EXPECT_EQ(read_text(config_path), after);
 
-  auto down = run_at(kNowhere, {"mesh", "down"});
+  auto down = run_at(kNowhere, {"-o", "json", "mesh", "down"});
   ASSERT_EQ(down.code, 0) << down.err;
+  EXPECT_EQ(down.out, R"({"interface":"formdev0","address":"10.42.64.7/16","config":")" +
+                          config_path.string() + R"(","up":false})" + "\n");
   EXPECT_TRUE(has(read_text(log), "down " + config_path.string() + " 1\n")) << read_text(log);
 }
 

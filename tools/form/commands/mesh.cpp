@@ -452,7 +452,7 @@ int mesh_join(Context& context, const Args& args) {
                        (args.values.count("interface") || args.values.count("config")
                             ? " --config " + local.config.string()
                             : std::string()) +
-                       "' brings the interface up (wg-quick, through sudo)\n";
+                       "' brings the interface up\n";
   return 0;
 }
 
@@ -490,21 +490,42 @@ void refresh_peers(Context& context, const Local& local, const State& state) {
   OPENSSL_cleanse(config.data(), config.size());
 }
 
+// -o json: {"interface", "address", "config", "up"}.
+void print_state_change(Context& context, const Local& local, const State& state, bool up) {
+  if (!context.json()) {
+    context.out() << local.interface << (up ? " is up: " + state.address : " is down") << '\n';
+    return;
+  }
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  w.Key("interface");
+  w.String(local.interface.c_str());
+  w.Key("address");
+  w.String(state.address.c_str());
+  w.Key("config");
+  w.String(local.config.string().c_str());
+  w.Key("up");
+  w.Bool(up);
+  w.EndObject();
+  context.out() << buffer.GetString() << '\n';
+}
+
 int mesh_up(Context& context, const Args& args) {
   const Local local = local_files(args);
   const State state = read_state(local);
   const std::string program = wg_quick_or_throw();
   refresh_peers(context, local, state);
   run_wg_quick(program, "up", local);
-  context.out() << local.interface << " is up: " << state.address << '\n';
+  print_state_change(context, local, state, true);
   return 0;
 }
 
 int mesh_down(Context& context, const Args& args) {
   const Local local = local_files(args);
-  read_state(local);
+  const State state = read_state(local);
   run_wg_quick(wg_quick_or_throw(), "down", local);
-  context.out() << local.interface << " is down\n";
+  print_state_change(context, local, state, false);
   return 0;
 }
 
