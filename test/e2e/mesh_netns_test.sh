@@ -1,0 +1,226 @@
+#!/usr/bin/env bash
+# mesh_netns_test.sh FORMATIOND FORM PLUGIN_DIR WORK_DIR — ctest e2e.mesh.netns: the mesh
+# (docs/mesh.md) end to end, userspace WireGuard (wireguard-go) in two network namespaces
+# joined by a veth pair (test/support/netns/make-pair):
+#   "node"   10.77.N.1: formationd with state-sqlite, builder-cloudinit, vmm-libvirt on
+#            libvirt's test driver and mesh-wireguard (interface fmnodeN, backend userspace,
+#            advertising 10.77.N.1:51820); the API on 10.77.N.1:8080;
+#   "laptop" 10.77.N.2: `form` with a fresh key. It builds and creates one instance (a device
+#            sees the nodes that host its owner's instances, so without one the node is not
+#            its peer), then `form mesh join --interface fmdevN`, `form mesh up`, and pings
+#            the node's mesh address. `form mesh down` + `form mesh leave`: within a few
+#            seconds the node's `wg show fmnodeN peers` no longer lists the device's key, and
+#            the same wg-quick config brought up again no longer reaches the node. The node's
+#            interface keeps its ifindex throughout (diffs, never a tear-down).
+# Exit 77 (skipped) without root, network namespaces, wireguard-go, wg-quick, ping or the
+# mesh-wireguard plugin. Everything it made (namespaces, the processes in them, the
+# WireGuard sockets of its two interfaces) is removed by PID and name in the EXIT trap.
+set -euo pipefail
+
+formationd="${1:?usage: mesh_netns_test.sh FORMATIOND FORM PLUGIN_DIR WORK_DIR}"
+form_bin="${2:?}"
+plugins="${3:?}"
+work="${4:?}"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+netns="$here/../support/netns"
+t0=$SECONDS
+# wireguard-go refuses to start on Linux without it (it would rather see kernel WireGuard).
+export WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1
+
+log() { printf '[%3ds] %s\n' $((SECONDS - t0)) "$*"; }
+skip() {
+  echo "SKIP: $*"
+  exit 77
+}
+
+[ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
+for tool in ip wireguard-go wg wg-quick ping qemu-img; do
+  command -v "$tool" >/dev/null || skip "$tool is not installed (tools/dev deps)"
+done
+[ -e "$plugins/mesh-wireguard.so" ] || skip "no $plugins/mesh-wireguard.so (plugin not built)"
+
+rm -rf "$work"
+mkdir -p "$work/etc/plugins.d" "$work/home" "$work/ctx" "$work/replay"
+record="$work/namespaces"
+: >"$record"
+node_if=""
+dev_if=""
+
+cleanup() {
+  local rc=$?
+  local namespaces
+  mapfile -t namespaces <"$record" 2>/dev/null || namespaces=()
+  [ ${#namespaces[@]} -gt 0 ] && "$netns/remove-pair" "${namespaces[@]}"
+  # A wireguard-go killed before it could clean up leaves its UAPI socket behind; these two
+  # names were free when the run chose them, so the sockets are this run's.
+  for ifname in $node_if $dev_if; do
+    rm -f "/var/run/wireguard/$ifname.sock" "/var/run/wireguard/$ifname.name"
+  done
+  if [ "$rc" = 0 ]; then rm -rf "$work"; else echo "(work directory kept: $work)" >&2; fi
+}
+trap cleanup EXIT
+
+# N names the subnet, the veths, the namespaces and the WireGuard interfaces; the UAPI
+# socket directory /var/run/wireguard is shared by every namespace, so the interface names
+# must be free too.
+n=""
+for attempt in $(seq 0 30); do
+  candidate=$(((($$ + attempt * 37) % 200) + 20))
+  node_ns="fm-node-$candidate"
+  laptop_ns="fm-laptop-$candidate"
+  [ -e "/var/run/wireguard/fmnode$candidate.sock" ] && continue
+  [ -e "/var/run/wireguard/fmdev$candidate.sock" ] && continue
+  if NETNS_RECORD="$record" "$netns/make-pair" "$node_ns" "$laptop_ns" "$candidate" 2>/dev/null; then
+    n=$candidate
+    break
+  fi
+done
+[ -n "$n" ] || {
+  echo "FAIL: could not create a namespace pair (ip netns add refused, or every N taken)" >&2
+  exit 1
+}
+node_if="fmnode$n"
+dev_if="fmdev$n"
+node_ip="10.77.$n.1"
+laptop_ip="10.77.$n.2"
+api="http://$node_ip:8080"
+log "namespaces $node_ns ($node_ip) and $laptop_ns ($laptop_ip), interfaces $node_if and $dev_if"
+
+in_node() { ip netns exec "$node_ns" "$@"; }
+in_laptop() { ip netns exec "$laptop_ns" "$@"; }
+
+fail() {
+  echo "FAIL: $*" >&2
+  echo "--- formationd log (last 40 lines) ---" >&2
+  tail -n 40 "$work/formationd.log" >&2 2>/dev/null || true
+  echo "--- wg show $node_if (node) ---" >&2
+  in_node wg show "$node_if" >&2 2>&1 || true
+  echo "--- wg show $dev_if (laptop) ---" >&2
+  in_laptop wg show "$dev_if" >&2 2>&1 || true
+  exit 1
+}
+
+qemu-img create -q -f qcow2 "$work/base.qcow2" 1G
+cat >"$work/etc/formation.json" <<JSON
+{"listen": {"address": "$node_ip", "port": 8080}, "data_dir": "$work/data",
+ "plugin_dirs": ["$plugins"],
+ "node": {"capacity": {"vcpus": 4, "memory_mb": 4096, "disk_gb": 50}, "reconcile_seconds": 5}}
+JSON
+echo '{"plugin": "state-sqlite", "parameters": {}}' >"$work/etc/plugins.d/state-sqlite.json"
+echo "{\"plugin\": \"builder-cloudinit\", \"parameters\": {\"base_image\": \"$work/base.qcow2\"}}" \
+  >"$work/etc/plugins.d/builder-cloudinit.json"
+cat >"$work/etc/plugins.d/vmm-libvirt.json" <<JSON
+{"plugin": "vmm-libvirt", "parameters": {"uri": "test:///default", "domain_type": "qemu",
+ "network": {"type": "none"}}}
+JSON
+cat >"$work/etc/plugins.d/mesh-wireguard.json" <<JSON
+{"plugin": "mesh-wireguard", "parameters": {"interface": "$node_if", "backend": "userspace",
+ "listen_port": 51820, "advertise": ["$node_ip:51820"]}}
+JSON
+
+log "starting formationd in $node_ns (API $api)"
+# Not through in_node: a backgrounded function is a subshell, and $! must be formationd's
+# PID (ip netns exec execs it).
+ip netns exec "$node_ns" "$formationd" --config-dir "$work/etc" >"$work/formationd.log" 2>&1 &
+daemon_pid=$!
+for _ in $(seq 1 100); do
+  grep -q 'listening on' "$work/formationd.log" && break
+  kill -0 "$daemon_pid" 2>/dev/null || fail "formationd exited at start"
+  sleep 0.1
+done
+grep -q 'listening on' "$work/formationd.log" || fail "formationd did not start listening"
+
+ifindex() { in_node ip -o link show "$node_if" 2>/dev/null | cut -d: -f1; }
+for _ in $(seq 1 50); do
+  [ -n "$(ifindex)" ] && break
+  sleep 0.1
+done
+index_before="$(ifindex)"
+[ -n "$index_before" ] || fail "mesh-wireguard did not bring up $node_if in $node_ns"
+node_key="$(in_node wg show "$node_if" public-key)" || fail "wg show $node_if public-key"
+log "$node_if is up (ifindex $index_before, key $node_key)"
+
+export HOME="$work/home" FORM_PASSPHRASE="mesh e2e passphrase" FORM_API="$api"
+export FORM_KEY="$work/key.json"
+form() { in_laptop "$form_bin" "$@"; }
+field() { jq -r "$1"; }
+
+form key new >/dev/null || fail "form key new"
+log "laptop key: $(form key show 2>/dev/null | head -n 1)"
+printf 'NAME mesh-e2e\nUSER username:e2e passwd:e2e-secret\nVCPU 1\nMEM 512\nDISK 5\n' \
+  >"$work/ctx/Formfile"
+build_id="$(form pack build "$work/ctx" --quiet)" || fail "form pack build (from $laptop_ns)"
+instance="$(form instance create --build "$build_id" -o json)" || fail "form instance create"
+instance_id="$(printf '%s' "$instance" | field .id)"
+log "build $build_id, instance $instance_id (so that the device may see this node)"
+
+log "form mesh join --interface $dev_if --endpoint $laptop_ip:51821"
+joined="$(form mesh join --interface "$dev_if" --endpoint "$laptop_ip:51821" -o json)" ||
+  fail "form mesh join"
+printf '%s\n' "$joined" >"$work/join.json"
+dev_key="$(printf '%s' "$joined" | field .peer.public_key)"
+dev_addr="$(printf '%s' "$joined" | field .config.address)"
+node_addr="$(printf '%s' "$joined" |
+  field ".config.peers[] | select(.endpoint == \"$node_ip:51820\") | .allowed_ips[0]" |
+  head -n 1)"
+node_addr="${node_addr%/32}"
+if [ -z "$dev_key" ] || [ "$dev_key" = null ]; then
+  fail "the join answer has no peer.public_key: $joined"
+fi
+[ -n "$node_addr" ] ||
+  fail "the join answer lists no peer with the node's endpoint $node_ip:51820: $joined"
+log "device $dev_addr (key $dev_key); the node is $node_addr in the mesh"
+
+peers_json="$(form mesh peers -o json)" || fail "form mesh peers"
+listed="$(printf '%s' "$peers_json" | field '[.peers[] | select(.kind == "node") | .address] | join(",")')"
+case ",$listed," in *",$node_addr,"*) ;; *) fail "form mesh peers lists nodes '$listed', not $node_addr" ;; esac
+
+node_has_device() { in_node wg show "$node_if" peers | grep -qxF "$dev_key"; }
+for _ in $(seq 1 50); do
+  node_has_device && break
+  sleep 0.1
+done
+node_has_device || fail "the node's $node_if did not get the device's key within 5 s"
+log "the node's $node_if lists the device's key"
+
+log "form mesh up --interface $dev_if"
+form mesh up --interface "$dev_if" >"$work/up.out" 2>&1 || fail "form mesh up: $(cat "$work/up.out")"
+conf="$HOME/.config/formation/mesh/$dev_if.conf"
+[ -f "$conf" ] || fail "no $conf after join"
+cp "$conf" "$work/replay/$dev_if.conf"
+log "ping -c 3 -W 2 $node_addr from $laptop_ns"
+in_laptop ping -c 3 -W 2 "$node_addr" >"$work/ping.out" 2>&1 ||
+  fail "no answer from the node's mesh address $node_addr: $(cat "$work/ping.out")"
+log "$(grep -o '[0-9]* received' "$work/ping.out") of 3"
+
+log "form mesh down + form mesh leave"
+form mesh down --interface "$dev_if" >/dev/null || fail "form mesh down"
+left="$(form mesh leave --interface "$dev_if" -o json)" || fail "form mesh leave"
+[ "$(printf '%s' "$left" | field .left)" = true ] || fail "form mesh leave answered $left"
+gone=""
+for _ in $(seq 1 50); do
+  if ! node_has_device; then
+    gone=yes
+    break
+  fi
+  sleep 0.1
+done
+[ -n "$gone" ] || fail "the node's $node_if still lists the device's key 5 s after the leave"
+log "the node's $node_if no longer lists the device's key"
+
+# The laptop as it was before leaving, back up: the node must not answer it any more.
+log "wg-quick up the pre-leave config: the ping must now fail"
+in_laptop wg-quick up "$work/replay/$dev_if.conf" >"$work/replay.out" 2>&1 ||
+  fail "wg-quick up $work/replay/$dev_if.conf: $(cat "$work/replay.out")"
+if in_laptop ping -c 2 -W 1 "$node_addr" >"$work/ping-after.out" 2>&1; then
+  fail "the node still answers the device after its leave: $(cat "$work/ping-after.out")"
+fi
+in_laptop wg-quick down "$work/replay/$dev_if.conf" >/dev/null 2>&1 || true
+log "no answer from $node_addr after the leave"
+
+index_after="$(ifindex)"
+[ "$index_after" = "$index_before" ] ||
+  fail "$node_if was recreated: ifindex $index_before before, '$index_after' after"
+kill -0 "$daemon_pid" 2>/dev/null || fail "formationd died during the test"
+log "$node_if kept ifindex $index_after; formationd still running"
+log "PASS in $((SECONDS - t0)) s"
