@@ -197,6 +197,27 @@ Result<Accepted> InstanceLifecycle::create(const std::string& caller,
   if (auto st = check_range("disk_gb", instance.disk_gb, sizes.disk_gb, kMaxDiskGb); !st.is_ok()) {
     return st;
   }
+  if (options_.mesh) {
+    // The Mesh plugin writes in transactions of its own: this one ends first (the store
+    // has a single writer), and the rest is done in a new one.
+    tx->reset();
+    auto address = options_.mesh->reserve(instance.owner);
+    if (!address.is_ok()) return address.status();
+    instance.formnet_ip = *address;
+    tx = begin(api_);
+  }
+  auto created = record_new_instance(tx, instance, caller);
+  if (!created.is_ok()) {
+    if (options_.mesh) options_.mesh->release(instance.formnet_ip);
+    return created.status();
+  }
+  return accept_created(created->first, created->second);
+}
+
+// Reserves the node's capacity and writes the instance and its operation in `tx`.
+Result<std::pair<Instance, Operation>> InstanceLifecycle::record_new_instance(
+    Result<std::unique_ptr<Transaction>>& tx, const Instance& instance, const std::string& caller) {
+  if (!tx.is_ok()) return tx.status();
   auto reserved = (*tx)->nodes().reserve(options_.node_id, footprint(instance));
   if (!reserved.is_ok()) {
     if (reserved.status().code() == StatusCode::conflict) {
@@ -209,13 +230,15 @@ Result<Accepted> InstanceLifecycle::create(const std::string& caller,
   auto op = new_operation(**tx, "instance.create", *created, caller);
   if (!op.is_ok()) return op.status();
   if (auto st = (*tx)->commit(); !st.is_ok()) return st;
-  if (publish_) {
-    publish_(Event{"instance.created", to_json(*created, write_instance), "host"});
-  }
-  try_mark_busy(created->id);
+  return std::make_pair(*created, *op);
+}
+
+Result<Accepted> InstanceLifecycle::accept_created(const Instance& created, const Operation& op) {
+  if (publish_) publish_(Event{"instance.created", to_json(created, write_instance), "host"});
+  try_mark_busy(created.id);
   auto self = shared_from_this();
-  run_later_([self, instance = *created, id = op->id] { self->run_create(instance, id); });
-  return Accepted{*created, *op};
+  run_later_([self, instance = created, id = op.id] { self->run_create(instance, id); });
+  return Accepted{created, op};
 }
 
 Result<DomainSpec> InstanceLifecycle::domain_spec(const Instance& instance) {
@@ -236,6 +259,12 @@ Result<DomainSpec> InstanceLifecycle::domain_spec(const Instance& instance) {
   spec.disk_gb = instance.disk_gb;
   spec.base_image = build->artifacts.base_image;
   spec.seed_iso = build->artifacts.seed_iso;
+  if (options_.mesh) {
+    // The builder may read the store; this transaction is done with.
+    tx->reset();
+    spec.seed_iso =
+        options_.mesh->seed_for(instance.id, instance.build_id, instance.formnet_ip, spec.seed_iso);
+  }
   spec.console_log = options_.console_dir / (instance.id + ".log");
   rapidjson::StringBuffer buffer;
   JsonWriter w(buffer);
@@ -568,6 +597,11 @@ Status InstanceLifecycle::delete_now(const Instance& instance) {
   }
   if (auto st = (*tx)->instances().remove(instance.id); !st.is_ok()) return st;
   if (auto st = (*tx)->commit(); !st.is_ok()) return st;
+  tx->reset();
+  if (options_.mesh) {
+    options_.mesh->release(instance.formnet_ip);
+    options_.mesh->remove_seed(instance.id);
+  }
   publish_state(instance, InstanceState::killed, "deleted");
   // After the commit, so a subscriber (the Dns plugin removing the instance's names) never
   // acts on a delete that was rolled back.

@@ -20,6 +20,7 @@
 #include <string>
 #include <utility>
 
+#include "api/instance_mesh.hpp"
 #include "api/routes.hpp"
 #include "formation/events.hpp"
 #include "formation/kinds/vmm.hpp"
@@ -33,6 +34,8 @@ struct InstanceLifecycleOptions {
   // Hot-add headroom a domain is defined with, bounded by the node's capacity.
   std::int64_t max_vcpus = 16;
   std::int64_t max_memory_mb = 65536;
+  // The instance's mesh address and seed; null: instances get no mesh address.
+  std::shared_ptr<const InstanceMesh> mesh;
 };
 
 struct CreateInstance {
@@ -80,6 +83,10 @@ class InstanceLifecycle : public std::enable_shared_from_this<InstanceLifecycle>
   using Job = void (*)(InstanceLifecycle&, const Instance&, const std::string& operation_id);
   Result<Accepted> start_job(const std::string& caller, const Instance& instance,
                              InstanceState desired, const std::string& kind, Job job);
+  Result<std::pair<Instance, Operation>> record_new_instance(
+      Result<std::unique_ptr<Transaction>>& tx, const Instance& instance,
+      const std::string& caller);
+  Result<Accepted> accept_created(const Instance& created, const Operation& op);
   Result<DomainSpec> domain_spec(const Instance& instance);
   Status converge(const Instance& instance, std::optional<DomainState> domain);
   void run_create(const Instance& instance, const std::string& operation_id);

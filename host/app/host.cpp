@@ -6,13 +6,19 @@
 
 #include "api/builds.hpp"
 #include "api/dns_records.hpp"
+#include "api/instance_mesh.hpp"
 #include "api/instances.hpp"
+#include "api/mesh_routes.hpp"
 #include "api/nodes.hpp"
 #include "api/operations.hpp"
 #include "api/routes.hpp"
 #include "formation/kinds/dns.hpp"
+#include "formation/kinds/image_builder.hpp"
+#include "formation/kinds/mesh.hpp"
 #include "formation/kinds/state_store.hpp"
 #include "identity/request_verifier.hpp"
+#include "mesh/join_token.hpp"
+#include "mesh/node_peer.hpp"
 #include "node/node_identity.hpp"
 #include "node/node_registration.hpp"
 
@@ -94,13 +100,73 @@ Status Host::add_post_start_routes() {
   api::InstanceLifecycleOptions options;
   options.node_id = node_id_;
   options.console_dir = config_.data_dir / "consoles";
+  auto mesh = [this] { return static_cast<Mesh*>(registry_->find(PluginKind::mesh, "")); };
+  std::shared_ptr<const mesh::JoinTokens> tokens;
+  if (mesh() != nullptr) {
+    auto opened = mesh::JoinTokens::open(config_.data_dir / "mesh" / "join-token.key");
+    if (opened.is_ok()) {
+      tokens = std::make_shared<const mesh::JoinTokens>(std::move(opened).value());
+    } else {
+      // Devices still join; instances boot without a join token until this is fixed.
+      spdlog::warn("mesh: instance join tokens are off: {}", opened.status().to_string());
+    }
+    options.mesh = std::make_shared<const api::InstanceMesh>(api::InstanceMeshOptions{
+        mesh,
+        [this] {
+          return static_cast<ImageBuilder*>(registry_->find(PluginKind::image_builder, ""));
+        },
+        tokens, [this] { return api_url(); }, config_.data_dir / "instance-seeds", node_id_});
+  }
   lifecycle_ = std::make_shared<api::InstanceLifecycle>(
       api, [this] { return static_cast<Vmm*>(registry_->find(PluginKind::vmm, "")); }, run_later,
       publish, options);
   if (auto st = api::add_instance_routes(router_, api, lifecycle_); !st.is_ok()) return st;
   api::DnsRoutesContext dns{
       api, [this] { return static_cast<Dns*>(registry_->find(PluginKind::dns, "")); }, publish};
-  return api::add_dns_routes(router_, std::move(dns));
+  if (auto st = api::add_dns_routes(router_, std::move(dns)); !st.is_ok()) return st;
+  return api::add_mesh_routes(router_, api::MeshRoutesContext{api, mesh, publish, tokens});
+}
+
+// What an instance's first boot calls: node.endpoint when the operator set it, else the
+// address this server listens on (a wildcard replaced by node.public_ip when there is one).
+std::string Host::api_url() const {
+  if (!config_.node.endpoint.empty()) return config_.node.endpoint;
+  std::string host = config_.listen_address;
+  if ((host == "0.0.0.0" || host == "::" || host.empty()) && !config_.node.public_ip.empty()) {
+    host = config_.node.public_ip;
+  }
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  std::string port = std::to_string(config_.port);
+  // Port 0 asks the kernel for one: the server's URL has the port it got.
+  if (server_) {
+    const std::string url = server_->url();
+    port = url.substr(url.rfind(':') + 1);
+  }
+  return std::string(config_.tls ? "https" : "http") + "://" + host + ":" + port;
+}
+
+// This node as a mesh peer: a failure leaves the node serving (the mesh retries at the next
+// start), so it is a warning.
+void Host::join_mesh(StateStore& store) {
+  auto* mesh = static_cast<Mesh*>(registry_->find(PluginKind::mesh, ""));
+  if (mesh == nullptr) return;
+  const std::string owner = config_.admins.empty() ? "" : config_.admins.front();
+  auto joined = mesh::join_as_node(store, *mesh, node_id_, owner);
+  if (!joined.is_ok()) {
+    spdlog::warn("mesh: this node ({}) could not join the mesh: {}", node_id_,
+                 joined.status().to_string());
+    return;
+  }
+  static constexpr const char* kWhat[] = {"joined", "refreshed its endpoints in",
+                                          "rejoined (new key)"};
+  std::string endpoints;
+  for (const auto& e : joined->peer.endpoints) endpoints += (endpoints.empty() ? "" : ", ") + e;
+  spdlog::info("mesh: node {} {} the mesh as {} (endpoints: {})", node_id_,
+               kWhat[static_cast<int>(joined->change)], joined->peer.address,
+               endpoints.empty() ? "none" : endpoints);
+  if (auto st = mesh->apply(); !st.is_ok()) {
+    spdlog::warn("mesh: applying the peer set failed: {}", st.to_string());
+  }
 }
 
 // Only for a serving formationd (not --list-routes): interrupted builds marked failed, the
@@ -124,6 +190,7 @@ Status Host::start_node_work() {
                     spdlog::warn("node heartbeat failed: {}", st.to_string());
                   }
                 });
+  join_mesh(store);
   if (vmm == nullptr) return Status::ok();
   auto lifecycle = lifecycle_;
   if (auto sub =

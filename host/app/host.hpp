@@ -42,6 +42,8 @@ class Host {
 
  private:
   Status add_post_start_routes();
+  void join_mesh(StateStore& store);
+  [[nodiscard]] std::string api_url() const;
   HostConfig config_;
   std::chrono::steady_clock::time_point started_at_;
   MetricsRegistry metrics_;
