@@ -34,7 +34,7 @@ skip() {
 }
 
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
-for tool in ip wireguard-go wg wg-quick ping qemu-img; do
+for tool in ip wireguard-go wg wg-quick ping qemu-img python3; do
   command -v "$tool" >/dev/null || skip "$tool is not installed (tools/dev deps)"
 done
 [ -e "$plugins/mesh-wireguard.so" ] || skip "no $plugins/mesh-wireguard.so (plugin not built)"
@@ -143,7 +143,14 @@ log "$node_if is up (ifindex $index_before, key $node_key)"
 export HOME="$work/home" FORM_PASSPHRASE="mesh e2e passphrase" FORM_API="$api"
 export FORM_KEY="$work/key.json"
 form() { in_laptop "$form_bin" "$@"; }
-field() { jq -r "$1"; }
+# field EXPR: a Python expression on the JSON document `d` read from stdin (python3 is in
+# tools/dev's packages, jq is not); strings print bare, anything else as JSON.
+field() {
+  python3 -c 'import json, sys
+d = json.load(sys.stdin)
+r = eval(sys.argv[1])
+print(r if isinstance(r, str) else json.dumps(r))' "$1"
+}
 
 form key new >/dev/null || fail "form key new"
 log "laptop key: $(form key show 2>/dev/null | head -n 1)"
@@ -151,28 +158,29 @@ printf 'NAME mesh-e2e\nUSER username:e2e passwd:e2e-secret\nVCPU 1\nMEM 512\nDIS
   >"$work/ctx/Formfile"
 build_id="$(form pack build "$work/ctx" --quiet)" || fail "form pack build (from $laptop_ns)"
 instance="$(form instance create --build "$build_id" -o json)" || fail "form instance create"
-instance_id="$(printf '%s' "$instance" | field .id)"
+instance_id="$(printf '%s' "$instance" | field 'd["id"]')" ||
+  fail "form instance create -o json printed no instance: $instance"
 log "build $build_id, instance $instance_id (so that the device may see this node)"
 
 log "form mesh join --interface $dev_if --endpoint $laptop_ip:51821"
 joined="$(form mesh join --interface "$dev_if" --endpoint "$laptop_ip:51821" -o json)" ||
   fail "form mesh join"
 printf '%s\n' "$joined" >"$work/join.json"
-dev_key="$(printf '%s' "$joined" | field .peer.public_key)"
-dev_addr="$(printf '%s' "$joined" | field .config.address)"
+bad_join() { fail "the join answer is not docs/mesh.md's {peer, config}: $joined"; }
+dev_key="$(printf '%s' "$joined" | field 'd["peer"]["public_key"]')" || bad_join
+dev_addr="$(printf '%s' "$joined" | field 'd["config"]["address"]')" || bad_join
 node_addr="$(printf '%s' "$joined" |
-  field ".config.peers[] | select(.endpoint == \"$node_ip:51820\") | .allowed_ips[0]" |
-  head -n 1)"
+  field "next((p['allowed_ips'][0] for p in d['config']['peers']
+             if p.get('endpoint') == '$node_ip:51820'), '')")" || bad_join
 node_addr="${node_addr%/32}"
-if [ -z "$dev_key" ] || [ "$dev_key" = null ]; then
-  fail "the join answer has no peer.public_key: $joined"
-fi
 [ -n "$node_addr" ] ||
   fail "the join answer lists no peer with the node's endpoint $node_ip:51820: $joined"
 log "device $dev_addr (key $dev_key); the node is $node_addr in the mesh"
 
 peers_json="$(form mesh peers -o json)" || fail "form mesh peers"
-listed="$(printf '%s' "$peers_json" | field '[.peers[] | select(.kind == "node") | .address] | join(",")')"
+listed="$(printf '%s' "$peers_json" |
+  field '",".join(p["address"] for p in d["peers"] if p["kind"] == "node")')" ||
+  fail "form mesh peers -o json is not {peers: [...]}: $peers_json"
 case ",$listed," in *",$node_addr,"*) ;; *) fail "form mesh peers lists nodes '$listed', not $node_addr" ;; esac
 
 node_has_device() { in_node wg show "$node_if" peers | grep -qxF "$dev_key"; }
@@ -196,7 +204,7 @@ log "$(grep -o '[0-9]* received' "$work/ping.out") of 3"
 log "form mesh down + form mesh leave"
 form mesh down --interface "$dev_if" >/dev/null || fail "form mesh down"
 left="$(form mesh leave --interface "$dev_if" -o json)" || fail "form mesh leave"
-[ "$(printf '%s' "$left" | field .left)" = true ] || fail "form mesh leave answered $left"
+[ "$(printf '%s' "$left" | field 'd["left"]')" = true ] || fail "form mesh leave answered $left"
 gone=""
 for _ in $(seq 1 50); do
   if ! node_has_device; then
