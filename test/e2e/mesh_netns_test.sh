@@ -21,6 +21,11 @@ formationd="${1:?usage: mesh_netns_test.sh FORMATIOND FORM PLUGIN_DIR WORK_DIR}"
 form_bin="${2:?}"
 plugins="${3:?}"
 work="${4:?}"
+# Absolute: the config formationd reads resolves relative paths against its own directory.
+formationd="$(readlink -f "$formationd")"
+form_bin="$(readlink -f "$form_bin")"
+plugins="$(readlink -f "$plugins")"
+work="$(readlink -f "$work")"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 netns="$here/../support/netns"
 t0=$SECONDS
@@ -34,7 +39,7 @@ skip() {
 }
 
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
-for tool in ip wireguard-go wg wg-quick ping qemu-img python3; do
+for tool in ip wireguard-go wg wg-quick ping qemu-img python3 isoinfo; do
   command -v "$tool" >/dev/null || skip "$tool is not installed (tools/dev deps)"
 done
 [ -e "$plugins/mesh-wireguard.so" ] || skip "no $plugins/mesh-wireguard.so (plugin not built)"
@@ -161,6 +166,23 @@ instance="$(form instance create --build "$build_id" -o json)" || fail "form ins
 instance_id="$(printf '%s' "$instance" | field 'd["id"]')" ||
   fail "form instance create -o json printed no instance: $instance"
 log "build $build_id, instance $instance_id (so that the device may see this node)"
+
+# The instance boots from its own seed: the build's plus its mesh join (builder-cloudinit's
+# instance_seed, called by the host at creation).
+seed_iso="$work/data/instance-seeds/$instance_id.iso"
+[ -f "$seed_iso" ] || fail "no per-instance seed $seed_iso (host: InstanceMesh::seed_for)"
+isoinfo -R -i "$seed_iso" -x /user-data >"$work/instance-user-data" ||
+  fail "isoinfo cannot read /user-data from $seed_iso"
+python3 -c 'import email, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"))
+print("".join(p.get_payload(decode=True).decode() for p in m.walk() if not p.is_multipart()))' \
+  "$work/instance-user-data" >"$work/instance-cloud-config" ||
+  fail "the instance's user-data is not a MIME document: $(head -c 300 "$work/instance-user-data")"
+for needle in /etc/formation/mesh.json formation-mesh-join /var/lib/formation/provision.sh; do
+  grep -q "$needle" "$work/instance-cloud-config" ||
+    fail "the instance's seed has no $needle (see $work/instance-cloud-config)"
+done
+log "the instance's seed carries its mesh join next to the build's provisioning"
 
 log "form mesh join --interface $dev_if --endpoint $laptop_ip:51821"
 joined="$(form mesh join --interface "$dev_if" --endpoint "$laptop_ip:51821" -o json)" ||
