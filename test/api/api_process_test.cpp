@@ -742,6 +742,20 @@ const std::map<std::pair<std::string, std::string>, Expectation>& matrix() {
        {Subject::dns_name, "", "", {401, 401, 401, 401, 404, 404, 404, 404, 204, 204}}},
       {{"POST", "/v1/dns/records/{fqdn}/verify"},
        {Subject::dns_name, "", "", {401, 401, 401, 401, 404, 404, 404, 404, 200, 404}}},
+      // The mesh: this config has no Mesh plugin, so whoever gets past the signature is told
+      // it is unsupported; the instance join is anonymous (its token is the credential).
+      {{"POST", "/v1/mesh/join"},
+       {Subject::none, "", "{}", {401, 401, 401, 401, 501, 501, 501, 501, 501, 501}}},
+      {{"POST", "/v1/mesh/instance-join"},
+       {Subject::none, "", "{}", {501, 501, 501, 501, 501, 501, 501, 501, 501, 501}}},
+      {{"GET", "/v1/mesh/peers"},
+       {Subject::none, "", "", {401, 401, 401, 401, 501, 501, 501, 501, 501, 501}}},
+      {{"GET", "/v1/mesh/peers/{id}/config"},
+       {Subject::node, "", "", {401, 401, 401, 401, 501, 501, 501, 501, 501, 501}}},
+      {{"POST", "/v1/mesh/endpoints"},
+       {Subject::none, "", "{}", {401, 401, 401, 401, 501, 501, 501, 501, 501, 501}}},
+      {{"POST", "/v1/mesh/leave"},
+       {Subject::none, "", "{}", {401, 401, 401, 401, 501, 501, 501, 501, 501, 501}}},
   };
   return table;
 }
