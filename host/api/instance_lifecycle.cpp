@@ -208,7 +208,10 @@ Result<Accepted> InstanceLifecycle::create(const std::string& caller,
   }
   auto created = record_new_instance(tx, instance, caller);
   if (!created.is_ok()) {
-    if (options_.mesh) options_.mesh->release(instance.formnet_ip);
+    if (options_.mesh) {
+      if (tx.is_ok()) tx->reset();  // rolled back, and the store's writer is free again
+      options_.mesh->release(instance.formnet_ip);
+    }
     return created.status();
   }
   return accept_created(created->first, created->second);

@@ -11,14 +11,19 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <random>
 #include <set>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
+#include "build_context.hpp"
 #include "daemon_process.hpp"
 #include "formation/kinds/state_store.hpp"
 #include "identity/signing.hpp"
@@ -179,9 +184,16 @@ bool in_range(const std::string& address, const std::string& network, int prefix
 
 class MeshProcess : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
+  static void SetUpTestSuite() { start(false); }
+
+  // With a VM plugin (libvirt's test driver) and an image builder, for instances.
+  static void start(bool with_instances) {
     admin_ = new Key(key_from(kAdminKey));
-    config_ = new TempConfig({kPlugins, kTestMesh}, "\"admins\": [\"" + admin_->address + "\"]");
+    std::string extra = "\"admins\": [\"" + admin_->address + "\"]";
+    if (with_instances) {
+      extra += ", \"node\": {\"capacity\": {\"vcpus\": 4, \"memory_mb\": 4096, \"disk_gb\": 50}}";
+    }
+    config_ = new TempConfig({kPlugins, kTestMesh}, extra);
     db_file_ = new std::filesystem::path(config_->dir() / "state.sqlite3");
     config_->add_plugin_file("state-sqlite.json",
                              "{\"plugin\": \"state-sqlite\", \"parameters\": {\"path\": \"" +
@@ -192,6 +204,19 @@ class MeshProcess : public ::testing::Test {
           "{\"plugin\": \"mesh-wireguard\", \"parameters\": {\"manage_interface\": false}}\n");
     } else {
       config_->add_plugin_file("test-mesh.json", "{\"plugin\": \"test-mesh\"}\n");
+    }
+    if (with_instances) {
+      const auto base = config_->dir() / "base.qcow2";
+      const std::string make_base = "qemu-img create -q -f qcow2 " + base.string() + " 1G";
+      EXPECT_EQ(std::system(make_base.c_str()), 0) << make_base;
+      config_->add_plugin_file("builder-cloudinit.json",
+                               "{\"plugin\": \"builder-cloudinit\", \"parameters\": "
+                               "{\"base_image\": \"" +
+                                   base.string() + "\"}}\n");
+      config_->add_plugin_file("vmm-libvirt.json",
+                               "{\"plugin\": \"vmm-libvirt\", \"parameters\": {\"uri\": "
+                               "\"test:///default\", \"domain_type\": \"qemu\", \"network\": "
+                               "{\"type\": \"none\"}}}\n");
     }
     daemon_ = new DaemonProcess(config_->dir());
     if (daemon_->started()) store_ = new InProcessStore(*db_file_);
@@ -525,6 +550,112 @@ TEST_F(MeshProcess, TheNodeJoinedAtStart) {
     EXPECT_EQ(std::string(p["id"].GetString()), std::string(p["node_id"].GetString()));
   }
   EXPECT_EQ(node_peers, 1) << r.body;
+}
+
+// ---- instances: an address at creation, a seed with a join token, freed at deletion ------
+
+class MeshInstances : public MeshProcess {
+ protected:
+  static void SetUpTestSuite() { start(true); }
+
+  // A Built build of `k` (a minimal Formfile); its id.
+  static std::string build(const Key& k) {
+    const auto dir = config_->dir() / ("context-" + random_hex(4));
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "Formfile") << "NAME mesh-test\nUSER username:dev passwd:secret\n";
+    const auto archive = config_->dir() / ("context-" + random_hex(4) + ".tgz");
+    auto index = build_context::pack_directory(dir, archive, ContextLimits{});
+    EXPECT_TRUE(index.is_ok()) << index.status().to_string();
+    std::ifstream in(archive, std::ios::binary);
+    const std::string body{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    auto accepted = call(k, "POST", "/v1/builds", body);
+    EXPECT_EQ(accepted.status, 202) << accepted.body;
+    if (accepted.status != 202) return "";
+    auto done = wait_operation(k, (*accepted.json)["operation"]["id"].GetString());
+    EXPECT_EQ(done.str("state"), "succeeded") << done.body;
+    return (*accepted.json)["build_id"].GetString();
+  }
+
+  static Reply wait_operation(const Key& k, const std::string& id) {
+    Reply r;
+    for (int i = 0; i < 300; ++i) {
+      r = call(k, "GET", "/v1/operations/" + id);
+      if (r.status != 200) return r;
+      if (r.str("state") == "succeeded" || r.str("state") == "failed") return r;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return r;
+  }
+
+  static Result<MeshPeer> row_at(const std::string& address) {
+    auto tx = store_->store->begin();
+    if (!tx.is_ok()) return tx.status();
+    return (*tx)->mesh_peers().get_by_address(address);
+  }
+
+  static std::size_t instance_rows_of(const std::string& owner) {
+    auto tx = store_->store->begin();
+    if (!tx.is_ok()) return 0;
+    MeshPeerFilter filter;
+    filter.owner = owner;
+    filter.kind = MeshPeerKind::instance;
+    auto list = (*tx)->mesh_peers().list(filter, PageRequest{100, ""});
+    return list.is_ok() ? list->items.size() : 0;
+  }
+};
+
+TEST_F(MeshInstances, AnInstanceGetsAnAddressAJoinSeedAndFreesThemWhenDeleted) {
+  Key me = random_key();
+  const std::string build_id = build(me);
+  ASSERT_FALSE(build_id.empty());
+  auto created = call(me, "POST", "/v1/instances", R"({"build_id": ")" + build_id + R"("})");
+  ASSERT_EQ(created.status, 202) << created.body;
+  const auto& instance = (*created.json)["instance"];
+  const std::string id = instance["id"].GetString();
+  ASSERT_TRUE(instance["formnet_ip"].IsString()) << created.body;
+  const std::string address = instance["formnet_ip"].GetString();
+  EXPECT_TRUE(in_range(address, "10.42.128.0", 17)) << address;
+  auto done = wait_operation(me, (*created.json)["operation"]["id"].GetString());
+  EXPECT_EQ(done.str("state"), "succeeded") << done.body;
+
+  // The reservation waits for the instance's first boot, whose seed carries the token.
+  auto reservation = row_at(address);
+  ASSERT_TRUE(reservation.is_ok()) << reservation.status().to_string();
+  EXPECT_TRUE(reservation->public_key.empty());
+  EXPECT_EQ(reservation->owner, me.address);
+  const auto seed = config_->dir() / "data" / "instance-seeds" / (id + ".iso");
+  EXPECT_TRUE(std::filesystem::exists(seed)) << seed;
+
+  auto joined = anonymous("/v1/mesh/instance-join",
+                          R"({"join_token": ")" + daemon_tokens().mint(id, address) +
+                              R"(", "public_key": ")" + random_public_key() + R"("})");
+  ASSERT_EQ(joined.status, 201) << joined.body;
+  EXPECT_EQ(std::string((*joined.json)["peer"]["instance_id"].GetString()), id);
+
+  auto deleted = call(me, "DELETE", "/v1/instances/" + id);
+  ASSERT_EQ(deleted.status, 202) << deleted.body;
+  auto gone = wait_operation(me, (*deleted.json)["operation"]["id"].GetString());
+  EXPECT_EQ(gone.str("state"), "succeeded") << gone.body;
+  auto freed = row_at(address);
+  EXPECT_EQ(freed.status().code(), StatusCode::not_found) << "address " << address << " kept";
+  EXPECT_FALSE(std::filesystem::exists(seed));
+  EXPECT_TRUE(visible(me).empty());
+}
+
+TEST_F(MeshInstances, ARefusedCreateKeepsNoAddress) {
+  Key me = random_key();
+  const std::string build_id = build(me);
+  ASSERT_FALSE(build_id.empty());
+  // Validation first: nothing is reserved for a request that is refused before.
+  EXPECT_EQ(call(me, "POST", "/v1/instances",
+                 R"({"build_id": ")" + build_id + R"(", "name": "Not A Label"})")
+                .status,
+            400);
+  // Past validation, the node cannot fit it: the address reserved for it is freed.
+  auto too_big =
+      call(me, "POST", "/v1/instances", R"({"build_id": ")" + build_id + R"(", "vcpus": 64})");
+  EXPECT_EQ(too_big.status, 409) << too_big.body;
+  EXPECT_EQ(instance_rows_of(me.address), 0U);
 }
 
 }  // namespace
