@@ -1,0 +1,203 @@
+// The node's interface for real: wireguard-go (this kernel has no WireGuard module) in a
+// network namespace of the test's own (the plugin's `netns` parameter), the store in
+// state-sqlite, and `wg show` as the judge. Every namespace and process is removed by name
+// and PID at the end. Skipped when ip, wg or wireguard-go is missing, or when not root.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <set>
+#include <thread>
+
+#include "command.hpp"
+#include "keys.hpp"
+#include "plugin_runtime.hpp"
+#include "support/fake_host_services.hpp"
+
+namespace formation::mesh_wireguard {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kOwner = "0x1111111111111111111111111111111111111111";
+constexpr const char* kOther = "0x2222222222222222222222222222222222222222";
+
+std::string fresh_key() { return base64_encode(*public_key_of(*generate_private_key())); }
+
+bool have(const std::string& tool) {
+  auto found = CommandRunner().run({"sh", "-c", "command -v " + tool});
+  return found.is_ok() && found->exit_code == 0;
+}
+
+class MeshInterfaceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0 || !have("ip") || !have("wg") || !have("wireguard-go")) {
+      GTEST_SKIP() << "needs root, ip, wg and wireguard-go";
+    }
+    static int counter = 0;
+    const auto tag = std::to_string(::getpid()) + "-" + std::to_string(counter++);
+    netns_ = "mesh-test-" + tag;
+    // wireguard-go's UAPI socket (/var/run/wireguard/<if>.sock) is global: unique names.
+    interface_ =
+        ("mt" + std::to_string(::getpid() % 100000) + "x" + std::to_string(counter)).substr(0, 15);
+    ASSERT_TRUE(CommandRunner().check({"ip", "netns", "add", netns_}).is_ok());
+    ASSERT_TRUE(CommandRunner(netns_).check({"ip", "link", "set", "lo", "up"}).is_ok());
+    runtime_.start_store(PLUGIN_BUILD_DIR, "state-sqlite", "{}");
+  }
+
+  void TearDown() override {
+    if (netns_.empty()) return;
+    if (mesh_ != nullptr) mesh_->stop();
+    (void)CommandRunner().run({"ip", "netns", "del", netns_});
+  }
+
+  MeshWireGuardPlugin& start_mesh() {
+    mesh_ = &runtime_.make_mesh(R"({"backend": "userspace", "interface": ")" + interface_ +
+                                R"(", "netns": ")" + netns_ +
+                                R"(", "listen_port": 51999, "apply_interval_seconds": 3600,
+                                    "advertise": ["192.0.2.1:51999"]})");
+    auto st = mesh_->start();
+    EXPECT_TRUE(st.is_ok()) << st.message();
+    return *mesh_;
+  }
+
+  std::string in_ns(const std::vector<std::string>& argv) {
+    auto out = CommandRunner(netns_).check(argv);
+    EXPECT_TRUE(out.is_ok()) << out.status().message();
+    return out.is_ok() ? *out : "";
+  }
+
+  std::string ifindex() {
+    const auto line = in_ns({"ip", "-o", "link", "show", "dev", interface_});
+    return line.substr(0, line.find(':'));
+  }
+
+  std::set<std::string> running_keys() {
+    std::set<std::string> keys;
+    std::istringstream lines(in_ns({"wg", "show", interface_, "peers"}));
+    for (std::string line; std::getline(lines, line);) {
+      if (!line.empty()) keys.insert(line);
+    }
+    return keys;
+  }
+
+  MeshPeer add(MeshPeerKind kind, const std::string& owner, const std::string& node_id,
+               std::vector<std::string> endpoints = {}) {
+    MeshPeerRequest r;
+    r.kind = kind;
+    r.owner = owner;
+    r.node_id = node_id;
+    r.public_key = fresh_key();
+    r.endpoints = std::move(endpoints);
+    if (kind == MeshPeerKind::instance) r.instance_id = "i-" + r.public_key.substr(0, 6);
+    auto peer = mesh_->add_peer(r);
+    EXPECT_TRUE(peer.is_ok()) << peer.status().message();
+    return peer.is_ok() ? *peer : MeshPeer{};
+  }
+
+  // What the host does at start: the node's own row with the plugin's key.
+  MeshPeer join_as_node() {
+    auto local = mesh_->local_interface();
+    MeshPeerRequest r;
+    r.kind = MeshPeerKind::node;
+    r.owner = "operator";
+    r.node_id = "node-self";
+    r.public_key = local->public_key;
+    r.endpoints = local->endpoints;
+    return *mesh_->add_peer(r);
+  }
+
+  formation::testing::TempDir dir_{"mesh-wireguard-if"};
+  testing::PluginRuntime runtime_{dir_.path()};
+  MeshWireGuardPlugin* mesh_ = nullptr;
+  std::string netns_;
+  std::string interface_;
+};
+
+TEST_F(MeshInterfaceTest, AppliesExactlyTheVisiblePeersAndNeverRecreates) {
+  auto& mesh = start_mesh();
+  const auto index = ifindex();
+  ASSERT_FALSE(index.empty());
+  EXPECT_EQ(in_ns({"wg", "show", interface_, "public-key"}),
+            mesh.local_interface()->public_key + "\n");
+  EXPECT_EQ(in_ns({"wg", "show", interface_, "listen-port"}), "51999\n");
+
+  // Before the node has its row there is nothing to apply.
+  EXPECT_TRUE(mesh.apply().is_ok());
+  EXPECT_TRUE(running_keys().empty());
+
+  const auto self = join_as_node();
+  const auto other_node = add(MeshPeerKind::node, "operator", "node-b", {"192.0.2.2:51820"});
+  const auto instance = add(MeshPeerKind::instance, kOwner, "node-self");
+  const auto device = add(MeshPeerKind::device, kOwner, "");
+  const auto stranger = add(MeshPeerKind::device, kOther, "");  // no instance here
+  const auto elsewhere = add(MeshPeerKind::instance, kOther, "node-b");
+  ASSERT_TRUE(mesh.allocate_address(MeshPeerKind::instance, kOwner).is_ok());  // reservation
+
+  ASSERT_TRUE(mesh.apply().is_ok());
+  EXPECT_EQ(running_keys(),
+            (std::set<std::string>{other_node.public_key, instance.public_key, device.public_key}));
+  const auto dump = in_ns({"wg", "show", interface_, "dump"});
+  EXPECT_NE(dump.find("192.0.2.2:51820\t" + other_node.address + "/32"), std::string::npos) << dump;
+  EXPECT_NE(in_ns({"ip", "-o", "-4", "addr", "show", "dev", interface_}).find(self.address + "/16"),
+            std::string::npos);
+  EXPECT_EQ(mesh.health().state, HealthState::ok);
+
+  ASSERT_TRUE(mesh.remove_peer(device.id).is_ok());
+  ASSERT_TRUE(mesh.apply().is_ok());
+  EXPECT_EQ(running_keys(), (std::set<std::string>{other_node.public_key, instance.public_key}));
+  EXPECT_EQ(ifindex(), index);  // changed in place, not torn down
+
+  // An endpoint change is applied to that peer alone.
+  ASSERT_TRUE(mesh.report_endpoints(other_node.id, {"192.0.2.3:51820"}, "").is_ok());
+  ASSERT_TRUE(mesh.apply().is_ok());
+  EXPECT_NE(in_ns({"wg", "show", interface_, "endpoints"}).find("192.0.2.3:51820"),
+            std::string::npos);
+  EXPECT_EQ(ifindex(), index);
+  (void)stranger;
+  (void)elsewhere;
+}
+
+TEST_F(MeshInterfaceTest, AMeshEventAppliesWithoutBeingAsked) {
+  auto& mesh = start_mesh();
+  join_as_node();
+  const auto peer = add(MeshPeerKind::node, "operator", "node-b");
+  runtime_.events().publish(Event{"mesh.peer_added", "{}", "host"});
+  bool seen = false;
+  for (int i = 0; i < 100 && !seen; ++i) {
+    seen = running_keys().count(peer.public_key) > 0;
+    if (!seen) std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(seen) << "the peer did not appear within 5 s of mesh.peer_added";
+  (void)mesh;
+}
+
+TEST_F(MeshInterfaceTest, StopEndsItsWireguardGoAndRemovesTheInterface) {
+  auto& mesh = start_mesh();
+  const pid_t pid = mesh.userspace_pid();
+  ASSERT_GT(pid, 0);
+  EXPECT_EQ(::kill(pid, 0), 0);
+  mesh.stop();
+  mesh_ = nullptr;
+  EXPECT_NE(::kill(pid, 0), 0);  // reaped: no such process
+  auto shown = CommandRunner(netns_).run({"ip", "link", "show", "dev", interface_});
+  ASSERT_TRUE(shown.is_ok());
+  EXPECT_NE(shown->exit_code, 0);
+}
+
+TEST_F(MeshInterfaceTest, AFailedApplyMakesItDegraded) {
+  auto& mesh = start_mesh();
+  join_as_node();
+  add(MeshPeerKind::node, "operator", "node-b");
+  // The interface goes away underneath the plugin (its own wireguard-go, by PID).
+  ASSERT_TRUE(terminate_process(mesh.userspace_pid(), 3s));
+  EXPECT_FALSE(mesh.apply().is_ok());
+  const auto health = mesh.health();
+  EXPECT_EQ(health.state, HealthState::degraded);
+  EXPECT_NE(health.detail.find("last apply failed"), std::string::npos) << health.detail;
+}
+
+}  // namespace
+}  // namespace formation::mesh_wireguard
