@@ -39,7 +39,7 @@ skip() {
 }
 
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
-for tool in ip wireguard-go wg wg-quick ping qemu-img python3 isoinfo; do
+for tool in ip wireguard-go wg wg-quick ping qemu-img python3 isoinfo curl; do
   command -v "$tool" >/dev/null || skip "$tool is not installed (tools/dev deps)"
 done
 [ -e "$plugins/mesh-wireguard.so" ] || skip "no $plugins/mesh-wireguard.so (plugin not built)"
@@ -183,6 +183,31 @@ for needle in /etc/formation/mesh.json formation-mesh-join /var/lib/formation/pr
     fail "the instance's seed has no $needle (see $work/instance-cloud-config)"
 done
 log "the instance's seed carries its mesh join next to the build's provisioning"
+
+# The instance's first boot, as its formation-mesh-join does it (there is no guest here):
+# the one-time token of its seed's /etc/formation/mesh.json and a fresh key, posted from the
+# node's side to the anonymous instance-join. A device sees the nodes that host its owner's
+# *joined* instances (mesh-wireguard's visibility), so this comes before the device joins.
+python3 -c 'import base64, email, json, sys, yaml
+m = email.message_from_binary_file(open(sys.argv[1], "rb"))
+for part in m.walk():
+    if part.is_multipart():
+        continue
+    for f in (yaml.safe_load(part.get_payload(decode=True)) or {}).get("write_files", []):
+        if f["path"] == "/etc/formation/mesh.json":
+            c = f["content"]
+            print(base64.b64decode(c).decode() if f.get("encoding") == "b64" else c)' \
+  "$work/instance-user-data" >"$work/instance-mesh.json" ||
+  fail "cannot read /etc/formation/mesh.json out of the instance's seed"
+join_token="$(field 'd["join_token"]' <"$work/instance-mesh.json")" ||
+  fail "the instance's mesh.json has no join_token: $(cat "$work/instance-mesh.json")"
+instance_key="$(wg genkey | wg pubkey)"
+in_node curl -sS -o "$work/instance-join.json" -w '%{http_code}' -H 'Content-Type: application/json' \
+  -d "{\"join_token\": \"$join_token\", \"public_key\": \"$instance_key\"}" \
+  "$api/v1/mesh/instance-join" >"$work/instance-join.code" || fail "POST /v1/mesh/instance-join"
+[ "$(cat "$work/instance-join.code")" = 201 ] ||
+  fail "instance-join answered $(cat "$work/instance-join.code"): $(cat "$work/instance-join.json")"
+log "the instance joined with its seed's token as $(field 'd["config"]["address"]' <"$work/instance-join.json")"
 
 log "form mesh join --interface $dev_if --endpoint $laptop_ip:51821"
 joined="$(form mesh join --interface "$dev_if" --endpoint "$laptop_ip:51821" -o json)" ||
