@@ -64,6 +64,8 @@ cleanup() {
   if [ "$rc" = 0 ]; then rm -rf "$work"; else echo "(work directory kept: $work)" >&2; fi
 }
 trap cleanup EXIT
+# A ctest timeout sends SIGTERM: exit through the EXIT trap rather than die past it.
+trap 'exit 143' TERM INT
 
 # N names the subnet, the veths, the namespaces and the WireGuard interfaces; the UAPI
 # socket directory /var/run/wireguard is shared by every namespace, so the interface names
