@@ -156,8 +156,7 @@ Result<BuildArtifacts> run_build(const Settings& settings, ArtifactStore& store,
     fs::copy_file(seed_files[i], kept_seed / seed_files[i].filename(), ec);
   }
   if (ec) return Status::unavailable("copying the seed: " + ec.message());
-  auto published =
-      store.publish(request.build_id, {iso, guest_context, manifest_file, kept_seed});
+  auto published = store.publish(request.build_id, {iso, guest_context, manifest_file, kept_seed});
   if (!published.is_ok()) return published.status();
 
   BuildArtifacts artifacts;
