@@ -74,8 +74,7 @@ std::string JoinTokens::mac(const std::string& instance_id, const std::string& a
   std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
   unsigned int length = 0;
   HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), out.data(),
-       &length);
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), out.data(), &length);
   return hex(out.data(), length);
 }
 
