@@ -174,6 +174,28 @@ struct InProcessStore {
   std::string error;
 };
 
+// The base64 bodies of a multipart user-data, decoded and joined (the builder's MIME parts).
+std::string decoded_parts(const std::string& mime) {
+  std::string out;
+  std::size_t at = 0;
+  while ((at = mime.find("Content-Transfer-Encoding: base64", at)) != std::string::npos) {
+    const auto start = mime.find("\n\n", at);
+    const auto end = mime.find("\n--", start);
+    if (start == std::string::npos || end == std::string::npos) break;
+    std::string b64;
+    for (char c : mime.substr(start + 2, end - start - 2)) {
+      if (c != '\n' && c != '\r') b64 += c;
+    }
+    std::string bytes(b64.size(), '\0');
+    const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(bytes.data()),
+                                  reinterpret_cast<const unsigned char*>(b64.data()),
+                                  static_cast<int>(b64.size()));
+    if (n > 0) out += bytes.substr(0, static_cast<std::size_t>(n));
+    at = end;
+  }
+  return out;
+}
+
 bool in_range(const std::string& address, const std::string& network, int prefix) {
   in_addr a{}, n{};
   if (::inet_pton(AF_INET, address.c_str(), &a) != 1) return false;
@@ -625,6 +647,18 @@ TEST_F(MeshInstances, AnInstanceGetsAnAddressAJoinSeedAndFreesThemWhenDeleted) {
   EXPECT_EQ(reservation->owner, me.address);
   const auto seed = config_->dir() / "data" / "instance-seeds" / (id + ".iso");
   EXPECT_TRUE(std::filesystem::exists(seed)) << seed;
+  const auto user_data = config_->dir() / "user-data";
+  const std::string extract =
+      "isoinfo -R -i " + seed.string() + " -x /user-data > " + user_data.string();
+  if (std::system("command -v isoinfo > /dev/null") == 0 && std::system(extract.c_str()) == 0) {
+    std::ifstream in(user_data);
+    const std::string text =
+        decoded_parts({std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()});
+    EXPECT_NE(text.find("/etc/formation/mesh.json"), std::string::npos) << text;
+    EXPECT_NE(text.find(daemon_tokens().mint(id, address)), std::string::npos) << text;
+    EXPECT_NE(text.find("/usr/local/sbin/formation-mesh-join"), std::string::npos) << text;
+    EXPECT_NE(text.find("wg-quick up"), std::string::npos) << text;
+  }
 
   auto joined = anonymous("/v1/mesh/instance-join",
                           R"({"join_token": ")" + daemon_tokens().mint(id, address) +
