@@ -20,8 +20,9 @@ Result<int> parse_decimal(std::string_view text, int max, std::string_view what)
   int value = 0;
   const auto* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc() || ptr != end || value < 0 || value > max ||
-      (text.size() > 1 && text.front() == '0')) {
+  // from_chars takes "-0"; only plain digits are numbers here.
+  if (text.empty() || text.front() < '0' || text.front() > '9' || ec != std::errc() || ptr != end ||
+      value < 0 || value > max || (text.size() > 1 && text.front() == '0')) {
     return Status::invalid(std::string(what) + " " + quoted(text) + " is not a number 0.." +
                            std::to_string(max));
   }

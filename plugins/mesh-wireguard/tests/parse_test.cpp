@@ -48,8 +48,8 @@ TEST(Parse, CidrsAndRanges) {
   EXPECT_TRUE(parse_cidr("0.0.0.0/0").is_ok());
   auto host_bits = parse_cidr("10.42.0.1/16");
   EXPECT_NE(host_bits.status().message().find("host bits"), std::string::npos);
-  for (const char* bad :
-       {"10.42.0.0", "10.42.0.0/33", "10.42.0.0/", "/16", "10.42.0.0/-1", "10.42.0.0/1a"}) {
+  for (const char* bad : {"10.42.0.0", "10.42.0.0/33", "10.42.0.0/", "/16", "10.42.0.0/-1",
+                          "10.42.0.0/1a", "-0.42.0.0/16", "10.42.0.0/-0"}) {
     EXPECT_EQ(parse_cidr(bad).status().code(), StatusCode::invalid) << bad;
   }
 }
