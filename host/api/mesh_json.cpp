@@ -142,7 +142,7 @@ Result<MeshBody> parse_mesh_body(std::string_view body, std::span<const MeshFiel
 }
 
 Status check_public_key(const std::string& key) {
-  const Status bad = Status::invalid(
+  Status bad = Status::invalid(
       "body: field 'public_key' must be a WireGuard public key: 44 characters of base64 of 32 "
       "bytes, as `wg pubkey` prints it");
   if (key.size() != kPublicKeyLength || key.back() != '=') return bad;
@@ -160,7 +160,7 @@ Status check_public_key(const std::string& key) {
 }
 
 Status check_endpoint(const std::string& endpoint, const std::string& where) {
-  const Status bad = Status::invalid(
+  Status bad = Status::invalid(
       where + ": '" + endpoint.substr(0, 64) +
       "' is not an endpoint (ip:port, e.g. 203.0.113.5:51820 or [2001:db8::1]:51820)");
   const auto colon = endpoint.rfind(':');

@@ -212,8 +212,8 @@ Result<MeshPeer> MeshWireGuardPlugin::fill_reservation(const MeshPeerRequest& re
                                                        std::vector<std::string> endpoints) {
   auto reserved = store_->by_address(request.address);
   if (!reserved.is_ok()) return reserved.status();
-  const auto refused = Status::invalid("address " + request.address + " is not reserved for this " +
-                                       std::string(to_string(request.kind)) + " of this owner");
+  auto refused = Status::invalid("address " + request.address + " is not reserved for this " +
+                                 std::string(to_string(request.kind)) + " of this owner");
   if (!reserved->has_value()) return refused;
   const auto id = (*reserved)->id;
   return store_->update(id, [&](MeshPeer& row) -> Status {

@@ -36,6 +36,7 @@ PeerDiff diff_peers(const std::vector<WireGuardPeer>& wanted,
 // `wg set <if> ...` argument lists (after "wg set <if>") for the diff: removals first, in
 // as few invocations as the kernel's argument limit allows (`max_bytes` per invocation).
 std::vector<std::vector<std::string>> wg_set_arguments(const PeerDiff& diff,
-                                                       std::size_t max_bytes = 512 * 1024);
+                                                       std::size_t max_bytes = std::size_t{512} *
+                                                                               1024);
 
 }  // namespace formation::mesh_wireguard

@@ -79,7 +79,7 @@ TEST(Diff, LongDiffsAreSplitUnderTheArgumentLimit) {
     diff.upsert.push_back(
         wanted("key" + std::to_string(i), "10.42.3." + std::to_string(i % 250) + "/32"));
   }
-  const auto calls = wg_set_arguments(diff, 16 * 1024);
+  const auto calls = wg_set_arguments(diff, std::size_t{16} * 1024);
   EXPECT_GT(calls.size(), 1U);
   std::size_t peers = 0;
   for (const auto& call : calls) {

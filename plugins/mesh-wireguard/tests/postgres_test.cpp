@@ -48,6 +48,7 @@ void hundred_joins(const std::string& mesh_parameters) {
   std::vector<std::string> addresses;
   std::vector<std::string> failures;
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       auto& mesh = t % 2 == 0 ? mesh_a : mesh_b;

@@ -214,6 +214,7 @@ TEST_F(MeshStoreTest, TheKeySurvivesARestart) {
 TEST_F(MeshStoreTest, ConcurrentJoinsFromThreadsGetDistinctAddresses) {
   start();
   std::vector<std::thread> threads;
+  threads.reserve(8);
   std::mutex mutex;
   std::set<std::string> addresses;
   std::atomic<int> failures{0};

@@ -42,6 +42,7 @@ std::vector<MeshPeer> network() {
 
 std::vector<std::string> ids(const std::vector<MeshPeer>& peers) {
   std::vector<std::string> out;
+  out.reserve(peers.size());
   for (const auto& p : peers) out.push_back(p.id);
   std::sort(out.begin(), out.end());
   return out;
