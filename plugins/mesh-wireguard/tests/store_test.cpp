@@ -261,7 +261,9 @@ TEST_F(MeshStoreTest, PeerConfigAndListing) {
   ASSERT_EQ(config->peers.size(), 2U);
   for (const auto& p : config->peers) {
     EXPECT_EQ(p.persistent_keepalive_s, 25);
-    if (p.peer_id == "node-a") EXPECT_EQ(p.endpoint, "198.51.100.2:51820");
+    if (p.peer_id == "node-a") {
+      EXPECT_EQ(p.endpoint, "198.51.100.2:51820");
+    }
   }
   EXPECT_EQ(mesh_->peer_config_for("nope").status().code(), StatusCode::not_found);
   EXPECT_EQ(mesh_->list_peers(kOwner)->size(), 3U);

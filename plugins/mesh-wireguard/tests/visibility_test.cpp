@@ -107,8 +107,12 @@ TEST(Visibility, ConfigOfADeviceHasKeepaliveAndSlash32s) {
     EXPECT_EQ(p.persistent_keepalive_s, 25);
     ASSERT_EQ(p.allowed_ips.size(), 1U);
     EXPECT_EQ(p.allowed_ips[0].substr(p.allowed_ips[0].size() - 3), "/32");
-    if (p.peer_id == "n1") EXPECT_EQ(p.endpoint, "198.51.100.2:51820");
-    if (p.peer_id == "n2") EXPECT_EQ(p.endpoint, "");
+    if (p.peer_id == "n1") {
+      EXPECT_EQ(p.endpoint, "198.51.100.2:51820");
+    }
+    if (p.peer_id == "n2") {
+      EXPECT_EQ(p.endpoint, "");
+    }
   }
   for (const auto& p : config_for(all, all[0], "10.42.0.0/16", 25).peers) {
     EXPECT_EQ(p.persistent_keepalive_s, 0);
