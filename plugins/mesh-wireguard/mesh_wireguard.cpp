@@ -42,23 +42,15 @@ Status MeshWireGuardPlugin::start() {
   public_key_text_ = base64_encode(*public_key);
   store_ = std::make_unique<PeerStore>(*store);
   stopping_ = false;
+  activated_ = false;
 
   if (settings_.manage_interface) {
-    std::lock_guard lock(apply_mutex_);
-    interface_ = std::make_unique<WireGuardInterface>(settings_, host_.data_dir());
-    if (auto st = interface_->bring_up(); !st.is_ok()) {
-      interface_.reset();
-      return Status::unavailable("bringing up " + settings_.interface + ": " + st.message());
-    }
-    host_.logger()->info("interface {} up ({}), public key {}, port {}", settings_.interface,
-                         interface_->backend(), public_key_text_, settings_.listen_port);
     for (const char* prefix : {"mesh.", "instance.deleted"}) {
       subscriptions_.push_back(
           host_.events().subscribe(prefix, [this](const Event&) { schedule_apply(); }));
     }
     timer_ = host_.timers().every(std::chrono::seconds(settings_.apply_interval_seconds),
                                   [this] { on_timer(); });
-    schedule_apply();
   }
   return Status::ok();
 }
@@ -91,7 +83,7 @@ pid_t MeshWireGuardPlugin::userspace_pid() const {
 }
 
 void MeshWireGuardPlugin::schedule_apply() {
-  if (stopping_ || apply_queued_.exchange(true)) return;
+  if (!activated_ || stopping_ || apply_queued_.exchange(true)) return;
   {
     std::lock_guard lock(work_mutex_);
     ++in_flight_;
@@ -105,7 +97,7 @@ void MeshWireGuardPlugin::schedule_apply() {
 }
 
 void MeshWireGuardPlugin::on_timer() {
-  if (stopping_ || !store_) return;
+  if (!activated_ || stopping_ || !store_) return;
   auto serial = store_->change_serial();
   if (!serial.is_ok()) {
     std::lock_guard lock(health_mutex_);
@@ -122,6 +114,7 @@ void MeshWireGuardPlugin::on_timer() {
 
 Status MeshWireGuardPlugin::apply() {
   if (!settings_.manage_interface) return Status::ok();
+  activated_ = true;
   std::lock_guard lock(apply_mutex_);
   auto st = apply_locked();
   std::lock_guard health(health_mutex_);
@@ -130,8 +123,22 @@ Status MeshWireGuardPlugin::apply() {
   return st;
 }
 
+Status MeshWireGuardPlugin::bring_up_locked() {
+  auto interface = std::make_unique<WireGuardInterface>(settings_, host_.data_dir());
+  if (auto st = interface->bring_up(); !st.is_ok()) {
+    return Status::unavailable("bringing up " + settings_.interface + ": " + st.message());
+  }
+  interface_ = std::move(interface);
+  host_.logger()->info("interface {} up ({}), public key {}, port {}", settings_.interface,
+                       interface_->backend(), public_key_text_, settings_.listen_port);
+  return Status::ok();
+}
+
 Status MeshWireGuardPlugin::apply_locked() {
-  if (!interface_) return Status::unavailable("the interface is not up (not started)");
+  if (!store_) return Status::unavailable("mesh-wireguard is not started");
+  if (!interface_) {
+    if (auto st = bring_up_locked(); !st.is_ok()) return st;
+  }
   // Read before the peers: a change committed in between makes the next timer apply again.
   auto serial = store_->change_serial();
   if (!serial.is_ok()) return serial.status();

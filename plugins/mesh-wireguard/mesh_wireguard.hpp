@@ -50,6 +50,7 @@ class MeshWireGuardPlugin final : public Mesh {
   Result<MeshPeer> fill_reservation(const MeshPeerRequest& request,
                                     std::vector<std::string> endpoints);
   Status apply_locked();
+  Status bring_up_locked();
   // Runs apply() on the blocking pool, at most one queued at a time.
   void schedule_apply();
   void on_timer();
@@ -70,6 +71,9 @@ class MeshWireGuardPlugin final : public Mesh {
 
   std::atomic<bool> apply_queued_{false};
   std::atomic<bool> stopping_{false};
+  // Set by the first apply(): only a serving formationd calls it (not --list-routes), so
+  // the interface comes up then and events and the timer are ignored until then.
+  std::atomic<bool> activated_{false};
   std::mutex work_mutex_;
   std::condition_variable work_done_;
   int in_flight_ = 0;

@@ -53,7 +53,16 @@ class MeshInterfaceTest : public ::testing::Test {
     (void)CommandRunner().run({"ip", "netns", "del", netns_});
   }
 
+  // start() alone touches no interface (formationd --list-routes starts plugins too); the
+  // host's first apply() brings it up.
   MeshWireGuardPlugin& start_mesh() {
+    auto& mesh = start_without_apply();
+    auto st = mesh.apply();
+    EXPECT_TRUE(st.is_ok()) << st.message();
+    return mesh;
+  }
+
+  MeshWireGuardPlugin& start_without_apply() {
     mesh_ = &runtime_.make_mesh(R"({"backend": "userspace", "interface": ")" + interface_ +
                                 R"(", "netns": ")" + netns_ +
                                 R"(", "listen_port": 51999, "apply_interval_seconds": 3600,
@@ -158,6 +167,18 @@ TEST_F(MeshInterfaceTest, AppliesExactlyTheVisiblePeersAndNeverRecreates) {
   EXPECT_EQ(ifindex(), index);
   (void)stranger;
   (void)elsewhere;
+}
+
+TEST_F(MeshInterfaceTest, StartAloneBringsNoInterfaceUpAndIgnoresEvents) {
+  auto& mesh = start_without_apply();
+  runtime_.events().publish(Event{"mesh.peer_added", "{}", "host"});
+  std::this_thread::sleep_for(200ms);
+  auto shown = CommandRunner(netns_).run({"ip", "link", "show", "dev", interface_});
+  ASSERT_TRUE(shown.is_ok());
+  EXPECT_NE(shown->exit_code, 0) << interface_ << " exists before the first apply()";
+  EXPECT_EQ(mesh.userspace_pid(), -1);
+  ASSERT_TRUE(mesh.apply().is_ok());
+  EXPECT_FALSE(ifindex().empty());
 }
 
 TEST_F(MeshInterfaceTest, AMeshEventAppliesWithoutBeingAsked) {
