@@ -243,8 +243,11 @@ int bench_join(const Options& o) {
   curl_global_init(CURL_GLOBAL_DEFAULT);
   formation::bench::SignedClient api(o.api, o.key_hex);
   std::vector<std::string> keys;
+  keys.reserve(o.joins);
   for (int i = 0; i < o.joins; ++i) keys.push_back(fresh_public_key());
   std::vector<double> join_ms, read_ms;
+  join_ms.reserve(o.joins);
+  read_ms.reserve(o.joins);
   for (int i = 0; i < o.joins; ++i) {
     const std::string body = R"({"kind": "device", "public_key": ")" + keys[i] + R"("})";
     formation::bench::Reply reply;
