@@ -1,0 +1,50 @@
+// The metering-usage plugin: one Vmm::all_stats() per period, counters turned into usage
+// (usage_math.hpp), UsageRecords stored, `usage.sample` published, per-instance gauges.
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "formation/kinds/state_store.hpp"
+#include "formation/kinds/usage_meter.hpp"
+#include "formation/kinds/vmm.hpp"
+#include "settings.hpp"
+#include "usage_math.hpp"
+
+namespace formation::metering_usage {
+
+class MeteringUsagePlugin final : public UsageMeter {
+ public:
+  MeteringUsagePlugin(HostServices& host, Settings settings);
+
+  Status start() override;
+  void stop() override;
+  [[nodiscard]] PluginHealth health() const override;
+
+  Result<std::vector<UsageSample>> sample_now() override;
+  Result<UsageSummary> current_usage(const std::string& instance_id) override;
+  Result<std::vector<UsageSummary>> usage_for_owner(const std::string& address) override;
+
+ private:
+  // Stores one period and publishes its event; nullopt when the domain is not one of
+  // our instances (no owner to bill).
+  Result<std::optional<UsageSample>> record(Transaction& tx, const PeriodUsage& usage,
+                                            TimePoint now);
+  void export_metrics(const UsageSample& sample);
+  Result<UsageSummary> summary(Transaction& tx, const Instance& instance);
+
+  HostServices& host_;
+  Settings settings_;
+  Vmm* vmm_ = nullptr;
+  StateStore* store_ = nullptr;
+  std::mutex tick_mutex_;  // sample_now() is serialised: the tracker is not thread-safe
+  UsageTracker tracker_;
+  std::optional<SubscriptionId> deleted_subscription_;
+  std::optional<TimerId> timer_;
+  std::atomic<bool> last_tick_failed_{false};
+};
+
+}  // namespace formation::metering_usage

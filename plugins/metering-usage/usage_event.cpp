@@ -1,0 +1,71 @@
+#include "usage_event.hpp"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+namespace formation::metering_usage {
+namespace {
+
+// JSON has no NaN or infinity; a metric that is not finite (never expected) becomes 0 so
+// that consumers always get a valid payload.
+double finite(double value) { return std::isfinite(value) ? value : 0.0; }
+
+}  // namespace
+
+std::string format_rfc3339_utc(TimePoint time) {
+  const auto ms = std::chrono::floor<std::chrono::milliseconds>(time);
+  const auto days = std::chrono::floor<std::chrono::days>(ms);
+  const std::chrono::year_month_day date{days};
+  const std::chrono::hh_mm_ss clock{ms - days};
+  char out[40];
+  std::snprintf(
+      out, sizeof out, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(date.year()),
+      static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+      static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
+      static_cast<int>(clock.seconds().count()), static_cast<int>(clock.subseconds().count()));
+  return out;
+}
+
+std::string usage_sample_json(const UsageSample& sample) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  const auto string = [&w](const char* key, const std::string& value) {
+    w.Key(key);
+    w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
+  };
+  const auto number = [&w](const char* key, double value) {
+    w.Key(key);
+    w.Double(finite(value));
+  };
+  w.StartObject();
+  string("event_type", kUsageSampleType);
+  string("version", kUsageSampleVersion);
+  string("timestamp", format_rfc3339_utc(sample.timestamp));
+  string("instance_id", sample.instance_id);
+  string("user_id", sample.user_id);
+  w.Key("metrics");
+  w.StartObject();
+  const auto& m = sample.metrics;
+  number("cpu_seconds", m.cpu_seconds);
+  number("cpu_percent_avg", m.cpu_percent_avg);
+  number("memory_gb", m.memory_gb);
+  number("memory_percent", m.memory_percent);
+  number("storage_gb", m.storage_gb);
+  number("network_egress_mb", m.network_egress_mb);
+  number("network_ingress_mb", m.network_ingress_mb);
+  number("gpu_seconds", m.gpu_seconds);
+  w.EndObject();
+  w.Key("period");
+  w.StartObject();
+  string("start", format_rfc3339_utc(sample.period.start));
+  string("end", format_rfc3339_utc(sample.period.end));
+  w.EndObject();
+  w.EndObject();
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+}  // namespace formation::metering_usage
