@@ -12,6 +12,7 @@
 #include "api/nodes.hpp"
 #include "api/operations.hpp"
 #include "api/routes.hpp"
+#include "api/webhook_routes.hpp"
 #include "formation/kinds/dns.hpp"
 #include "formation/kinds/image_builder.hpp"
 #include "formation/kinds/mesh.hpp"
@@ -124,6 +125,7 @@ Status Host::add_post_start_routes() {
   api::DnsRoutesContext dns{
       api, [this] { return static_cast<Dns*>(registry_->find(PluginKind::dns, "")); }, publish};
   if (auto st = api::add_dns_routes(router_, std::move(dns)); !st.is_ok()) return st;
+  if (auto st = api::add_webhook_routes(router_, api); !st.is_ok()) return st;
   return api::add_mesh_routes(router_, api::MeshRoutesContext{api, mesh, publish, tokens});
 }
 
@@ -169,6 +171,27 @@ void Host::join_mesh(StateStore& store) {
   }
 }
 
+// Usage and threshold events go into the outbox (on the pool: the bus's thread must not wait
+// on the store), and the deliverer sends what is due, including what a previous run left.
+void Host::start_webhooks(StateStore& store) {
+  deliverer_ = std::make_unique<webhooks::Deliverer>([&store] { return &store; },
+                                                     webhooks::DelivererOptions{});
+  outbox_writer_ = std::make_shared<webhooks::OutboxWriter>(
+      [&store] { return &store; }, [this] { deliverer_->wake(); });
+  for (const char* prefix : webhooks::kWebhookEventPrefixes) {
+    webhook_subscriptions_.push_back(
+        events_.subscribe(prefix, [this, writer = outbox_writer_](const Event& event) {
+          pool_.post([writer, event] {
+            if (auto stored = writer->write(event); !stored.is_ok()) {
+              spdlog::error("webhooks: {} event could not be written to the outbox: {}",
+                            event.type, stored.status().to_string());
+            }
+          });
+        }));
+  }
+  deliverer_->start();
+}
+
 // Only for a serving formationd (not --list-routes): interrupted builds marked failed, the
 // node registered, heartbeats, the Vmm's lifecycle events and reconciliation (now, then on
 // a timer).
@@ -179,6 +202,7 @@ Status Host::start_node_work() {
   if (auto st = api::recover_interrupted_builds(store, node_id_); !st.is_ok()) {
     spdlog::warn("could not mark interrupted builds as failed: {}", st.to_string());
   }
+  start_webhooks(store);
   auto* vmm = static_cast<Vmm*>(registry_->find(PluginKind::vmm, ""));
   if (auto st = register_node(store, config_.node, node_id_, node_capacity(config_.node, vmm));
       !st.is_ok()) {
@@ -239,6 +263,10 @@ void Host::shutdown() {
       (void)vmm->unsubscribe(*vmm_subscription_);
     }
   }
+  for (auto id : webhook_subscriptions_) events_.unsubscribe(id);
+  // Before the store stops: requests in flight finish (bounded by their timeout) or stay
+  // claimed until their lease runs out.
+  if (deliverer_) deliverer_->stop();
   registry_->stop_all();
   // Timers first (they post to the pool), then the bus, then the pool drains what is left.
   timers_.shutdown();

@@ -17,6 +17,8 @@
 #include "runtime/event_bus.hpp"
 #include "runtime/metrics_registry.hpp"
 #include "runtime/timer_service.hpp"
+#include "webhooks/deliverer.hpp"
+#include "webhooks/outbox_writer.hpp"
 
 namespace formation::host {
 
@@ -43,6 +45,7 @@ class Host {
  private:
   Status add_post_start_routes();
   void join_mesh(StateStore& store);
+  void start_webhooks(StateStore& store);
   [[nodiscard]] std::string api_url() const;
   HostConfig config_;
   std::chrono::steady_clock::time_point started_at_;
@@ -58,6 +61,10 @@ class Host {
   std::string node_id_;
   std::shared_ptr<api::InstanceLifecycle> lifecycle_;
   std::optional<VmmSubscriptionId> vmm_subscription_;
+  // Webhook deliveries (docs/webhooks.md): events into the outbox, the outbox out.
+  std::unique_ptr<webhooks::Deliverer> deliverer_;
+  std::shared_ptr<webhooks::OutboxWriter> outbox_writer_;
+  std::vector<SubscriptionId> webhook_subscriptions_;
   bool shut_down_ = false;
 };
 
