@@ -1,16 +1,16 @@
 #include "mesh/join_token.hpp"
 
-#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
-#include <unistd.h>
 
 #include <array>
 #include <fstream>
 #include <iterator>
 #include <vector>
+
+#include "util/private_file.hpp"
 
 namespace formation::host::mesh {
 namespace {
@@ -30,25 +30,6 @@ std::string hex(const unsigned char* data, std::size_t size) {
   return out;
 }
 
-Status write_secret(const std::filesystem::path& file, const std::string& secret) {
-  std::error_code ec;
-  std::filesystem::create_directories(file.parent_path(), ec);
-  const std::string tmp = file.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::unavailable("cannot write the mesh join secret " + tmp);
-  const bool written =
-      ::write(fd, secret.data(), secret.size()) == static_cast<ssize_t>(secret.size());
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  if (!written || !synced) {
-    std::filesystem::remove(tmp, ec);
-    return Status::unavailable("cannot write the mesh join secret " + tmp);
-  }
-  std::filesystem::rename(tmp, file, ec);
-  if (ec) return Status::unavailable("cannot write the mesh join secret " + file.string());
-  return Status::ok();
-}
-
 }  // namespace
 
 Result<JoinTokens> JoinTokens::open(const std::filesystem::path& key_file) {
@@ -65,7 +46,9 @@ Result<JoinTokens> JoinTokens::open(const std::filesystem::path& key_file) {
                       static_cast<int>(secret.size())) != 1) {
     return Status::unavailable("no randomness for the mesh join secret");
   }
-  if (auto st = write_secret(key_file, secret); !st.is_ok()) return st;
+  if (auto st = write_private_file(key_file, secret); !st.is_ok()) {
+    return Status::unavailable("the mesh join secret: " + st.message());
+  }
   return JoinTokens(std::move(secret));
 }
 

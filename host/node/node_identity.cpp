@@ -1,14 +1,13 @@
 #include "node/node_identity.hpp"
 
-#include <fcntl.h>
 #include <openssl/rand.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <iterator>
 #include <system_error>
 
 #include "identity/signing.hpp"
+#include "util/private_file.hpp"
 
 namespace formation::host {
 namespace {
@@ -25,25 +24,6 @@ Result<id::PrivateKey> new_key() {
   return Status::unavailable("no randomness for the node key (RAND_priv_bytes failed)");
 }
 
-// Written to a temporary file at 0600 and renamed, so a crash never leaves half a key.
-Status write_key(const fs::path& file, const id::PrivateKey& key) {
-  const fs::path tmp = file.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::unavailable("cannot write " + tmp.string());
-  const std::string text = id::to_hex(key) + "\n";
-  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  std::error_code ec;
-  if (!written || !synced) {
-    fs::remove(tmp, ec);
-    return Status::unavailable("cannot write " + tmp.string());
-  }
-  fs::rename(tmp, file, ec);
-  if (ec) return Status::unavailable("cannot rename " + tmp.string() + ": " + ec.message());
-  return Status::ok();
-}
-
 }  // namespace
 
 Result<std::string> node_id(const std::string& configured, const fs::path& data_dir) {
@@ -54,7 +34,7 @@ Result<std::string> node_id(const std::string& configured, const fs::path& data_
     fs::create_directories(data_dir, ec);
     auto key = new_key();
     if (!key.is_ok()) return key.status();
-    if (auto st = write_key(file, *key); !st.is_ok()) return st;
+    if (auto st = write_private_file(file, id::to_hex(*key) + "\n"); !st.is_ok()) return st;
   }
   std::ifstream in(file);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

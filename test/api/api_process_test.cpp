@@ -13,7 +13,6 @@
 #include <iterator>
 #include <map>
 #include <memory>
-#include <random>
 #include <set>
 #include <sstream>
 #include <string>
@@ -31,39 +30,11 @@
 
 #include "build_context.hpp"
 #include "build_id.hpp"
-#include "daemon_process.hpp"
 #include "formation/kinds/state_store.hpp"
-#include "identity/signing.hpp"
-#include "plugins/host_services_impl.hpp"
-#include "plugins/plugin_library.hpp"
-#include "plugins/plugin_registry.hpp"
-#include "runtime/blocking_pool.hpp"
-#include "runtime/event_bus.hpp"
-#include "runtime/metrics_registry.hpp"
-#include "runtime/timer_service.hpp"
-#include "support/raw_http_client.hpp"
+#include "signed_daemon.hpp"
 
 namespace formation::testing {
 namespace {
-
-namespace id = formation::identity;
-using Headers = std::vector<std::pair<std::string, std::string>>;
-
-const std::filesystem::path kPlugins = PLUGIN_BUILD_DIR;
-// The well-known test key of issue 3 (address 0x2c7536E3605D9C16a7a3D7b1898e529396a65c23).
-constexpr const char* kAdminKey =
-    "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
-
-std::mt19937_64& rng() {
-  static std::mt19937_64 engine{std::random_device{}()};
-  return engine;
-}
-
-std::string random_hex(std::size_t bytes) {
-  std::vector<std::uint8_t> b(bytes);
-  for (auto& x : b) x = static_cast<std::uint8_t>(rng()());
-  return id::to_hex(b);
-}
 
 // The network zone of the test's dns-powerdns.
 constexpr const char* kZone = "formation.test";
@@ -104,121 +75,10 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-struct Key {
-  id::PrivateKey key{};
-  std::string address;
-};
-
-Key key_from(const std::string& hex) {
-  Key k;
-  k.key = *id::parse_private_key(hex);
-  k.address = *id::address_from_private_key(k.key);
-  return k;
-}
-
-Key random_key() {
-  for (;;) {
-    auto parsed = id::parse_private_key(random_hex(32));
-    if (parsed.is_ok()) {
-      Key k;
-      k.key = *parsed;
-      k.address = *id::address_from_private_key(k.key);
-      return k;
-    }
-  }
-}
-
-long long now_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-Headers sign(const Key& k, const std::string& method, const std::string& target,
-             const std::string& body, long long timestamp = now_seconds(),
-             const std::string& signed_target = "") {
-  const std::string ts = std::to_string(timestamp);
-  const std::string nonce = random_hex(16);
-  const auto text = id::canonical_request_text(
-      method, signed_target.empty() ? target : signed_target, ts, nonce, body);
-  const auto signature = *id::sign_personal(k.key, text);
-  return {{"X-Formation-Address", k.address},
-          {"X-Formation-Timestamp", ts},
-          {"X-Formation-Nonce", nonce},
-          {"X-Formation-Signature", "0x" + id::to_hex(signature)},
-          {"Content-Type", "application/json"}};
-}
-
-struct Reply {
-  int status = 0;
-  std::string body;
-  std::string code;  // the error envelope's code, when there is one
-  std::string message;
-  std::shared_ptr<rapidjson::Document> json = std::make_shared<rapidjson::Document>();
-};
-
-// An in-process StateStore over the daemon's SQLite file (the host's own loader).
-struct InProcessStore {
-  explicit InProcessStore(const std::filesystem::path& db_file)
-      : data_dir(db_file.parent_path()),
-        runtime{events,
-                timers,
-                pool,
-                metrics,
-                [](const Route&, const std::string&) { return Status::ok(); },
-                [](PluginKind, std::string_view) -> Plugin* { return nullptr; },
-                data_dir} {
-    auto lib = host::load_plugin_library(kPlugins / "state-sqlite.so");
-    if (!lib.is_ok()) {
-      error = lib.status().to_string();
-      return;
-    }
-    auto params = std::make_shared<rapidjson::Document>();
-    params->Parse(("{\"path\": \"" + db_file.string() + "\"}").c_str());
-    host::PreparedInstance prepared{"test", "state-sqlite", "test", params, *lib};
-    registry = std::make_unique<host::PluginRegistry>(runtime);
-    std::vector<host::PreparedInstance> all;
-    all.push_back(std::move(prepared));
-    if (auto st = registry->create_and_start(std::move(all)); !st.is_ok()) {
-      error = st.to_string();
-      return;
-    }
-    store = static_cast<StateStore*>(registry->find(PluginKind::state_store, "test"));
-    if (store == nullptr) {
-      error = "no store";
-      return;
-    }
-    if (auto v = store->migrate(); !v.is_ok()) error = v.status().to_string();
-  }
-  ~InProcessStore() {
-    if (registry) registry->stop_all();
-    registry.reset();
-    timers.shutdown();
-    events.shutdown();
-    pool.shutdown();
-  }
-
-  std::filesystem::path data_dir;
-  host::MetricsRegistry metrics;
-  host::ThreadPool pool{2};
-  host::InProcessEventBus events;
-  host::TimerService timers{pool};
-  host::RuntimeServices runtime;
-  std::unique_ptr<host::PluginRegistry> registry;
-  StateStore* store = nullptr;
-  std::string error;
-};
-
-class ApiProcess : public ::testing::Test {
+class ApiProcess : public SignedDaemonTest {
  protected:
   static void SetUpTestSuite() {
-    admin_ = new Key(key_from(kAdminKey));
-    config_ = new TempConfig({kPlugins}, "\"admins\": [\"" + admin_->address + "\"]");
-    db_file_ = new std::filesystem::path(config_->dir() / "state.sqlite3");
-    config_->add_plugin_file("state-sqlite.json",
-                             "{\"plugin\": \"state-sqlite\", \"parameters\": "
-                             "{\"path\": \"" +
-                                 db_file_->string() + "\"}}\n");
+    make_config();
     config_->add_plugin_file("builder-cloudinit.json",
                              "{\"plugin\": \"builder-cloudinit\", \"parameters\": "
                              "{\"artifact_dir\": \"" +
@@ -237,54 +97,13 @@ class ApiProcess : public ::testing::Test {
             std::to_string(closed_udp_port()) + "\"], \"timeout_ms\": 500}}}\n");
     auto listed = run_formationd({"--config-dir", config_->dir().string(), "--list-routes"});
     routes_ = new std::string(listed.exit_code == 0 ? listed.out : "");
-    daemon_ = new DaemonProcess(config_->dir());
-    if (daemon_->started()) store_ = new InProcessStore(*db_file_);
+    start_daemon();
   }
 
   static void TearDownTestSuite() {
-    delete store_;
-    delete daemon_;
     delete routes_;
-    delete db_file_;
-    delete config_;
-    delete admin_;
-    store_ = nullptr;
-    daemon_ = nullptr;
-  }
-
-  void SetUp() override {
-    ASSERT_TRUE(daemon_->started()) << daemon_->startup_output();
-    ASSERT_NE(store_, nullptr);
-    ASSERT_TRUE(store_->error.empty()) << store_->error;
-  }
-
-  static Reply send(const std::string& method, const std::string& target, const std::string& body,
-                    const Headers& headers) {
-    Reply r;
-    auto response = test::http_request(daemon_->port(), method, target, body, headers);
-    if (!response) return r;
-    r.status = response->status;
-    r.body = response->body;
-    r.json->Parse(r.body.c_str());
-    if (!r.json->HasParseError() && r.json->IsObject() && r.json->HasMember("error")) {
-      const auto& e = (*r.json)["error"];
-      if (e.HasMember("code") && e["code"].IsString()) r.code = e["code"].GetString();
-      if (e.HasMember("message") && e["message"].IsString()) r.message = e["message"].GetString();
-    }
-    return r;
-  }
-
-  static Reply call(const Key& k, const std::string& method, const std::string& target,
-                    const std::string& body = "") {
-    return send(method, target, body, sign(k, method, target, body));
-  }
-
-  // A signed request with extra headers (If-Match, ...).
-  static Reply call_with(const Key& k, const std::string& method, const std::string& target,
-                         const std::string& body, const Headers& extra) {
-    Headers headers = sign(k, method, target, body);
-    headers.insert(headers.end(), extra.begin(), extra.end());
-    return send(method, target, body, headers);
+    routes_ = nullptr;
+    SignedDaemonTest::TearDownTestSuite();
   }
 
   static Status put_account(const std::string& address) {
@@ -396,11 +215,6 @@ class ApiProcess : public ::testing::Test {
     return (*tx)->instances().get(instance_id);
   }
 
-  static inline Key* admin_ = nullptr;
-  static inline TempConfig* config_ = nullptr;
-  static inline std::filesystem::path* db_file_ = nullptr;
-  static inline DaemonProcess* daemon_ = nullptr;
-  static inline InProcessStore* store_ = nullptr;
   static inline std::string* routes_ = nullptr;
 };
 

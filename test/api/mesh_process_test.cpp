@@ -1,8 +1,7 @@
 // The mesh routes (docs/mesh.md "API") against formationd as a process with state-sqlite
 // and the mesh-wireguard plugin told not to touch any interface: joins and what a refused
 // join leaves (nothing), who sees whom, leaves, endpoint reports, and instance joins with
-// one-time join tokens minted against the daemon's own secret. With test-mesh (a Mesh over
-// the store, test/api/fake_mesh) while mesh-wireguard is not built.
+// one-time join tokens minted against the daemon's own secret.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
@@ -15,8 +14,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <memory>
-#include <random>
 #include <set>
 #include <string>
 #include <thread>
@@ -24,45 +21,14 @@
 #include <vector>
 
 #include "build_context.hpp"
-#include "daemon_process.hpp"
 #include "formation/kinds/state_store.hpp"
-#include "identity/signing.hpp"
 #include "mesh/join_token.hpp"
-#include "plugins/host_services_impl.hpp"
-#include "plugins/plugin_library.hpp"
-#include "plugins/plugin_registry.hpp"
-#include "runtime/blocking_pool.hpp"
-#include "runtime/event_bus.hpp"
-#include "runtime/metrics_registry.hpp"
-#include "runtime/timer_service.hpp"
-#include "support/raw_http_client.hpp"
+#include "signed_daemon.hpp"
 
 namespace formation::testing {
 namespace {
 
-namespace id = formation::identity;
 namespace mesh = formation::host::mesh;
-using Headers = std::vector<std::pair<std::string, std::string>>;
-
-const std::filesystem::path kPlugins = PLUGIN_BUILD_DIR;
-const std::filesystem::path kTestMesh = TEST_MESH_DIR;
-
-// The real plugin when it is built; else test-mesh, which tests the host's side alone.
-bool real_mesh() { return std::filesystem::exists(kPlugins / "mesh-wireguard.so"); }
-// The well-known test key of issue 3 (the operator admin here).
-constexpr const char* kAdminKey =
-    "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
-
-std::mt19937_64& rng() {
-  static std::mt19937_64 engine{std::random_device{}()};
-  return engine;
-}
-
-std::string random_hex(std::size_t bytes) {
-  std::vector<std::uint8_t> b(bytes);
-  for (auto& x : b) x = static_cast<std::uint8_t>(rng()());
-  return id::to_hex(b);
-}
 
 // Any 32 bytes are a Curve25519 public key as far as the mesh is concerned.
 std::string random_public_key() {
@@ -72,107 +38,6 @@ std::string random_public_key() {
   const int n = EVP_EncodeBlock(out.data(), raw.data(), static_cast<int>(raw.size()));
   return {reinterpret_cast<const char*>(out.data()), static_cast<std::size_t>(n)};
 }
-
-struct Key {
-  id::PrivateKey key{};
-  std::string address;
-};
-
-Key key_from(const std::string& hex) {
-  Key k;
-  k.key = *id::parse_private_key(hex);
-  k.address = *id::address_from_private_key(k.key);
-  return k;
-}
-
-Key random_key() {
-  for (;;) {
-    if (auto parsed = id::parse_private_key(random_hex(32)); parsed.is_ok()) {
-      Key k;
-      k.key = *parsed;
-      k.address = *id::address_from_private_key(k.key);
-      return k;
-    }
-  }
-}
-
-Headers sign(const Key& k, const std::string& method, const std::string& target,
-             const std::string& body) {
-  const std::string ts = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                            std::chrono::system_clock::now().time_since_epoch())
-                                            .count());
-  const std::string nonce = random_hex(16);
-  const auto text = id::canonical_request_text(method, target, ts, nonce, body);
-  const auto signature = *id::sign_personal(k.key, text);
-  return {{"X-Formation-Address", k.address},
-          {"X-Formation-Timestamp", ts},
-          {"X-Formation-Nonce", nonce},
-          {"X-Formation-Signature", "0x" + id::to_hex(signature)},
-          {"Content-Type", "application/json"}};
-}
-
-struct Reply {
-  int status = 0;
-  std::string body;
-  std::string code;
-  std::string message;
-  std::shared_ptr<rapidjson::Document> json = std::make_shared<rapidjson::Document>();
-
-  [[nodiscard]] std::string str(const char* key) const {
-    return json->IsObject() && json->HasMember(key) && (*json)[key].IsString()
-               ? (*json)[key].GetString()
-               : "";
-  }
-};
-
-// An in-process StateStore over the daemon's SQLite file (WAL: both see every commit).
-struct InProcessStore {
-  explicit InProcessStore(const std::filesystem::path& db_file)
-      : data_dir(db_file.parent_path()),
-        runtime{events,
-                timers,
-                pool,
-                metrics,
-                [](const Route&, const std::string&) { return Status::ok(); },
-                [](PluginKind, std::string_view) -> Plugin* { return nullptr; },
-                data_dir} {
-    auto lib = host::load_plugin_library(kPlugins / "state-sqlite.so");
-    if (!lib.is_ok()) {
-      error = lib.status().to_string();
-      return;
-    }
-    auto params = std::make_shared<rapidjson::Document>();
-    params->Parse(("{\"path\": \"" + db_file.string() + "\"}").c_str());
-    std::vector<host::PreparedInstance> all;
-    all.push_back(host::PreparedInstance{"test", "state-sqlite", "test", params, *lib});
-    registry = std::make_unique<host::PluginRegistry>(runtime);
-    if (auto st = registry->create_and_start(std::move(all)); !st.is_ok()) {
-      error = st.to_string();
-      return;
-    }
-    store = static_cast<StateStore*>(registry->find(PluginKind::state_store, "test"));
-    if (store == nullptr) error = "no store";
-  }
-  ~InProcessStore() {
-    if (registry) registry->stop_all();
-    registry.reset();
-    timers.shutdown();
-    events.shutdown();
-    pool.shutdown();
-  }
-  InProcessStore(const InProcessStore&) = delete;
-  InProcessStore& operator=(const InProcessStore&) = delete;
-
-  std::filesystem::path data_dir;
-  host::MetricsRegistry metrics;
-  host::ThreadPool pool{2};
-  host::InProcessEventBus events;
-  host::TimerService timers{pool};
-  host::RuntimeServices runtime;
-  std::unique_ptr<host::PluginRegistry> registry;
-  StateStore* store = nullptr;
-  std::string error;
-};
 
 // The base64 bodies of a multipart user-data, decoded and joined (the builder's MIME parts).
 std::string decoded_parts(const std::string& mime) {
@@ -204,29 +69,19 @@ bool in_range(const std::string& address, const std::string& network, int prefix
   return (ntohl(a.s_addr) & mask) == (ntohl(n.s_addr) & mask);
 }
 
-class MeshProcess : public ::testing::Test {
+class MeshProcess : public SignedDaemonTest {
  protected:
   static void SetUpTestSuite() { start(false); }
 
   // With a VM plugin (libvirt's test driver) and an image builder, for instances.
   static void start(bool with_instances) {
-    admin_ = new Key(key_from(kAdminKey));
-    std::string extra = "\"admins\": [\"" + admin_->address + "\"]";
-    if (with_instances) {
-      extra += ", \"node\": {\"capacity\": {\"vcpus\": 4, \"memory_mb\": 4096, \"disk_gb\": 50}}";
-    }
-    config_ = new TempConfig({kPlugins, kTestMesh}, extra);
-    db_file_ = new std::filesystem::path(config_->dir() / "state.sqlite3");
-    config_->add_plugin_file("state-sqlite.json",
-                             "{\"plugin\": \"state-sqlite\", \"parameters\": {\"path\": \"" +
-                                 db_file_->string() + "\"}}\n");
-    if (real_mesh()) {
-      config_->add_plugin_file(
-          "mesh-wireguard.json",
-          "{\"plugin\": \"mesh-wireguard\", \"parameters\": {\"manage_interface\": false}}\n");
-    } else {
-      config_->add_plugin_file("test-mesh.json", "{\"plugin\": \"test-mesh\"}\n");
-    }
+    make_config(
+        with_instances
+            ? "\"node\": {\"capacity\": {\"vcpus\": 4, \"memory_mb\": 4096, \"disk_gb\": 50}}"
+            : "");
+    config_->add_plugin_file(
+        "mesh-wireguard.json",
+        "{\"plugin\": \"mesh-wireguard\", \"parameters\": {\"manage_interface\": false}}\n");
     if (with_instances) {
       const auto base = config_->dir() / "base.qcow2";
       const std::string make_base = "qemu-img create -q -f qcow2 " + base.string() + " 1G";
@@ -240,45 +95,7 @@ class MeshProcess : public ::testing::Test {
                                "\"test:///default\", \"domain_type\": \"qemu\", \"network\": "
                                "{\"type\": \"none\"}}}\n");
     }
-    daemon_ = new DaemonProcess(config_->dir());
-    if (daemon_->started()) store_ = new InProcessStore(*db_file_);
-  }
-
-  static void TearDownTestSuite() {
-    delete store_;
-    delete daemon_;
-    delete db_file_;
-    delete config_;
-    delete admin_;
-    store_ = nullptr;
-    daemon_ = nullptr;
-  }
-
-  void SetUp() override {
-    ASSERT_TRUE(daemon_->started()) << daemon_->startup_output();
-    ASSERT_NE(store_, nullptr);
-    ASSERT_TRUE(store_->error.empty()) << store_->error;
-  }
-
-  static Reply send(const std::string& method, const std::string& target, const std::string& body,
-                    const Headers& headers) {
-    Reply r;
-    auto response = test::http_request(daemon_->port(), method, target, body, headers);
-    if (!response) return r;
-    r.status = response->status;
-    r.body = response->body;
-    r.json->Parse(r.body.c_str());
-    if (!r.json->HasParseError() && r.json->IsObject() && r.json->HasMember("error")) {
-      const auto& e = (*r.json)["error"];
-      if (e.HasMember("code") && e["code"].IsString()) r.code = e["code"].GetString();
-      if (e.HasMember("message") && e["message"].IsString()) r.message = e["message"].GetString();
-    }
-    return r;
-  }
-
-  static Reply call(const Key& k, const std::string& method, const std::string& target,
-                    const std::string& body = "") {
-    return send(method, target, body, sign(k, method, target, body));
+    start_daemon();
   }
 
   static Reply anonymous(const std::string& target, const std::string& body) {
@@ -335,12 +152,6 @@ class MeshProcess : public ::testing::Test {
     EXPECT_TRUE(tokens.is_ok()) << tokens.status().to_string();
     return tokens.is_ok() ? std::move(tokens).value() : mesh::JoinTokens(std::string(32, 'x'));
   }
-
-  static inline Key* admin_ = nullptr;
-  static inline TempConfig* config_ = nullptr;
-  static inline std::filesystem::path* db_file_ = nullptr;
-  static inline DaemonProcess* daemon_ = nullptr;
-  static inline InProcessStore* store_ = nullptr;
 };
 
 TEST_F(MeshProcess, DeviceJoinGetsADeviceAddressAndAConfig) {

@@ -7,7 +7,6 @@
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
-#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -21,6 +20,7 @@
 #include <system_error>
 
 #include "cli.hpp"
+#include "util/private_file.hpp"
 
 namespace form {
 namespace {
@@ -279,45 +279,14 @@ void write_key_file(const std::string& path, const std::string& json, bool force
     throw CliError(Exit::kUsage, "a key file already exists at " + path + "; nothing was written",
                    "pass --force to replace it (the key in it is lost unless you kept a copy), "
                    "or choose another file with --key");
-  const fs::path target(path);
-  fs::path dir = target.parent_path();
-  if (dir.empty()) dir = ".";
-  if (!fs::exists(dir, ec)) {
-    fs::create_directories(dir, ec);
-    if (ec) throw key_error("cannot create " + dir.string() + ": " + ec.message());
-    fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
-  }
-
-  std::string temp = (dir / ("." + target.filename().string() + ".XXXXXX")).string();
-  const int fd = ::mkstemp(temp.data());  // mode 0600
-  if (fd < 0) throw key_error("cannot write in " + dir.string() + ": " + std::strerror(errno));
-  bool written = ::fchmod(fd, 0600) == 0;
-  std::size_t done = 0;
-  while (written && done < json.size()) {
-    const ssize_t n = ::write(fd, json.data() + done, json.size() - done);
-    if (n <= 0)
-      written = false;
-    else
-      done += static_cast<std::size_t>(n);
-  }
-  written = written && ::fsync(fd) == 0;
-  written = (::close(fd) == 0) && written;
-  if (!written) {
-    const int saved = errno;
-    ::unlink(temp.c_str());
-    throw key_error("cannot write " + temp + ": " + std::strerror(saved));
-  }
-  // link() refuses to replace an existing file: no race with another `form key new`.
-  const int placed =
-      force ? ::rename(temp.c_str(), path.c_str()) : ::link(temp.c_str(), path.c_str());
-  const int saved = errno;
-  if (!force || placed != 0) ::unlink(temp.c_str());
-  if (placed != 0) {
-    if (!force && saved == EEXIST)
-      throw CliError(Exit::kUsage, "a key file already exists at " + path,
-                     "pass --force to replace it");
-    throw key_error("cannot write " + path + ": " + std::strerror(saved));
-  }
+  // link(), under kCreateNew, refuses to replace a file: no race with another `form key new`.
+  const formation::Status written = formation::host::write_private_file(
+      path, json,
+      force ? formation::host::Placement::kReplace : formation::host::Placement::kCreateNew);
+  if (written.code() == formation::StatusCode::conflict)
+    throw CliError(Exit::kUsage, "a key file already exists at " + path,
+                   "pass --force to replace it");
+  if (!written.is_ok()) throw key_error(written.message());
 }
 
 }  // namespace form

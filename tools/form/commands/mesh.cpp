@@ -1,12 +1,10 @@
 // form mesh join | up | down | peers | leave: this machine as a device of the mesh
 // (docs/mesh.md; docs/cli.md, "form mesh"). The WireGuard private key is made here and only
 // ever written to the 0600 wg-quick config; the API sees the public key alone.
-#include <fcntl.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <spawn.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,6 +27,7 @@
 #include "json_reply.hpp"
 #include "output.hpp"
 #include "paged_list.hpp"
+#include "util/private_file.hpp"
 #include "wireguard.hpp"
 
 extern char** environ;
@@ -101,35 +100,10 @@ CliError local_error(const std::string& message, std::string hint = {}) {
   return CliError(Exit::kApiError, message, std::move(hint));
 }
 
-// Replaces `path` atomically with a 0600 file (a temporary in the same folder is renamed);
-// the folder is created 0700 when missing, since it holds a private key.
-void write_private_file(const fs::path& path, const std::string& content) {
-  std::error_code ec;
-  const fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
-  if (!fs::exists(dir, ec)) {
-    fs::create_directories(dir, ec);
-    if (ec) throw local_error("cannot create " + dir.string() + ": " + ec.message());
-    fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
-  }
-  std::string temp = (dir / ("." + path.filename().string() + ".XXXXXX")).string();
-  const int fd = ::mkstemp(temp.data());
-  if (fd < 0) throw local_error("cannot write in " + dir.string() + ": " + std::strerror(errno));
-  bool written = ::fchmod(fd, 0600) == 0;
-  std::size_t done = 0;
-  while (written && done < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n <= 0)
-      written = false;
-    else
-      done += static_cast<std::size_t>(n);
-  }
-  written = written && ::fsync(fd) == 0;
-  written = (::close(fd) == 0) && written;
-  if (!written || ::rename(temp.c_str(), path.c_str()) != 0) {
-    const int saved = errno;
-    ::unlink(temp.c_str());
-    throw local_error("cannot write " + path.string() + ": " + std::strerror(saved));
-  }
+// The folder is made 0700 when missing, since the config holds a private key.
+void write_private(const fs::path& path, const std::string& content) {
+  if (auto st = formation::host::write_private_file(path, content); !st.is_ok())
+    throw local_error(st.message());
 }
 
 std::optional<std::string> read_file(const fs::path& path) {
@@ -418,8 +392,8 @@ int mesh_join(Context& context, const Args& args) {
     if (!name.empty()) comment += " (" + name + ")";
     config = wg::interface_section(keys.private_key, state.address, listen_port, comment) +
              wg::peer_sections(mesh.peers);
-    write_private_file(local.config, config);
-    write_private_file(local.state, state_json(state, local));
+    write_private(local.config, config);
+    write_private(local.state, state_json(state, local));
   } catch (const CliError& e) {
     OPENSSL_cleanse(config.data(), config.size());
     // Without the file the key is lost and the peer would be a dead one: undo the join.
@@ -486,7 +460,7 @@ void refresh_peers(Context& context, const Local& local, const State& state) {
                       "'form mesh leave' and 'form mesh join' make a new one");
   std::string config = head + wg::peer_sections(mesh.peers);
   OPENSSL_cleanse(head.data(), head.size());
-  write_private_file(local.config, config);
+  write_private(local.config, config);
   OPENSSL_cleanse(config.data(), config.size());
 }
 
