@@ -570,6 +570,18 @@ const std::map<std::pair<std::string, std::string>, Expectation>& matrix() {
        {Subject::none, "", "{}", {401, 401, 401, 401, 501, 501, 501, 501, 501, 501}}},
       {{"POST", "/v1/mesh/leave"},
        {Subject::none, "", "{}", {401, 401, 401, 401, 501, 501, 501, 501, 501, 501}}},
+      // Webhooks are the caller's own: an empty body is refused once signed; a webhook id
+      // that does not exist is not found for anyone.
+      {{"POST", "/v1/webhooks"},
+       {Subject::none, "", "{}", {401, 401, 401, 401, 400, 400, 400, 400, 400, 400}}},
+      {{"GET", "/v1/webhooks"},
+       {Subject::none, "", "", {401, 401, 401, 401, 200, 200, 200, 200, 200, 200}}},
+      {{"GET", "/v1/webhooks/{id}"},
+       {Subject::none, "", "", {401, 401, 401, 401, 404, 404, 404, 404, 404, 404}}},
+      {{"DELETE", "/v1/webhooks/{id}"},
+       {Subject::none, "", "", {401, 401, 401, 401, 404, 404, 404, 404, 404, 404}}},
+      {{"GET", "/v1/webhooks/{id}/deliveries"},
+       {Subject::none, "", "", {401, 401, 401, 401, 404, 404, 404, 404, 404, 404}}},
   };
   return table;
 }
@@ -636,6 +648,7 @@ TEST_F(ApiProcess, AuthorisationMatrixCoversEveryRoute) {
         put_dns_record(owner.address, fqdn);
         target = replace(target, "{fqdn}", fqdn);
       }
+      target = replace(target, "/v1/webhooks/{id}", "/v1/webhooks/0123456789abcdef");
       target += e.query;
 
       const Key* caller = &owner;
