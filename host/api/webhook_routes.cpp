@@ -160,7 +160,7 @@ Result<HttpResponse> deliveries(const ApiContext& api, const HttpRequest& reques
 Status add_webhook_routes(Router& router, ApiContext context) {
   auto shared = std::make_shared<const ApiContext>(std::move(context));
   static constexpr RouteEntry<ApiContext> kRoutes[] = {
-      {"POST", "/v1/webhooks", &create, 16 * 1024},
+      {"POST", "/v1/webhooks", &create, std::size_t{16} * 1024},
       {"GET", "/v1/webhooks", &list},
       {"GET", "/v1/webhooks/{id}", &show},
       {"DELETE", "/v1/webhooks/{id}", &remove},

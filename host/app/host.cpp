@@ -176,15 +176,15 @@ void Host::join_mesh(StateStore& store) {
 void Host::start_webhooks(StateStore& store) {
   deliverer_ = std::make_unique<webhooks::Deliverer>([&store] { return &store; },
                                                      webhooks::DelivererOptions{});
-  outbox_writer_ = std::make_shared<webhooks::OutboxWriter>(
-      [&store] { return &store; }, [this] { deliverer_->wake(); });
+  outbox_writer_ = std::make_shared<webhooks::OutboxWriter>([&store] { return &store; },
+                                                            [this] { deliverer_->wake(); });
   for (const char* prefix : webhooks::kWebhookEventPrefixes) {
     webhook_subscriptions_.push_back(
         events_.subscribe(prefix, [this, writer = outbox_writer_](const Event& event) {
           pool_.post([writer, event] {
             if (auto stored = writer->write(event); !stored.is_ok()) {
-              spdlog::error("webhooks: {} event could not be written to the outbox: {}",
-                            event.type, stored.status().to_string());
+              spdlog::error("webhooks: {} event could not be written to the outbox: {}", event.type,
+                            stored.status().to_string());
             }
           });
         }));

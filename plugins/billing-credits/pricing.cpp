@@ -27,7 +27,7 @@ Result<std::int64_t> price_of(const UsageRecord& usage, const Prices& prices) {
   total += static_cast<long double>(usage.memory_mb) / 1024.0L * seconds * prices.memory_gb_second;
   total += static_cast<long double>(usage.storage_gb) * seconds * prices.disk_gb_second;
   total += static_cast<long double>(usage.network_egress_bytes) / 1e9L * prices.egress_gb;
-  if (total > static_cast<long double>(std::numeric_limits<std::int64_t>::max() / 2)) {
+  if (total > static_cast<long double>(std::numeric_limits<std::int64_t>::max()) / 2) {
     return Status::invalid("usage record of instance " + usage.instance_id +
                            " prices beyond what the ledger can hold");
   }

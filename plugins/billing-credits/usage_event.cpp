@@ -9,7 +9,7 @@ namespace formation::billing_credits {
 namespace {
 
 constexpr std::size_t kMaxIdLength = 128;
-constexpr std::size_t kMaxPayloadBytes = 64 * 1024;
+constexpr std::size_t kMaxPayloadBytes = std::size_t{64} * 1024;
 
 // The digits at [pos, pos + n) as a number; -1 when any is not a digit.
 int digits(std::string_view s, std::size_t pos, std::size_t n) {

@@ -74,9 +74,9 @@ class BillingLedger : public ::testing::Test {
     r.period.start = base + n * 30s;
     r.period.end = r.period.start + 30s;
     r.vcpus = 1 + n % 3;
-    r.memory_mb = 512 * (1 + n % 4);
+    r.memory_mb = std::int64_t{512} * (1 + n % 4);
     r.storage_gb = 10;
-    r.network_egress_bytes = 1'000'003 * n;
+    r.network_egress_bytes = std::int64_t{1'000'003} * n;
     r.created_at = std::chrono::system_clock::now();
     auto tx = store_.begin();
     EXPECT_TRUE(tx.is_ok());
@@ -136,9 +136,11 @@ TEST_F(BillingLedger, ConcurrentDebitsOfOnePeriodWriteOnce) {
   // Two plugin instances over one store stand for two hosts.
   auto& other = runtime_.make_billing(R"({"sweep_interval_seconds": 0})");
   std::vector<UsageRecord> records;
+  records.reserve(5);
   for (int n = 0; n < 5; ++n) records.push_back(add_usage("i1", kAlice, n));
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
+  threads.reserve(8);
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
       auto& b = t % 2 == 0 ? billing : other;

@@ -19,8 +19,8 @@ DomainStats stats(const std::string& id, int at_s, std::uint64_t cpu_ns, std::ui
   s.instance_id = id;
   s.cpu_time_ns = cpu_ns;
   s.vcpus = 2;
-  s.memory_kb_actual = 2 * 1024 * 1024;  // 2 GiB
-  s.memory_kb_used = 1024 * 1024;        // 1 GiB
+  s.memory_kb_actual = std::int64_t{2} * 1024 * 1024;  // 2 GiB
+  s.memory_kb_used = std::int64_t{1024} * 1024;        // 1 GiB
   s.disk_capacity_bytes = 10ULL * 1024 * 1024 * 1024;
   s.net_rx_bytes = rx;
   s.net_tx_bytes = tx;
