@@ -15,7 +15,7 @@ constexpr const char* kKey = "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=";
 
 TEST(MeshInput, PublicKeysAre44CharactersOfBase64Of32Bytes) {
   EXPECT_TRUE(check_public_key(kKey).is_ok());
-  for (const std::string bad : std::vector<std::string>{
+  for (const std::string& bad : std::vector<std::string>{
            "", "abc", std::string(kKey).substr(0, 43), std::string(kKey) + "A",
            "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8D!=",
            "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg==", std::string(44, 'A')}) {
@@ -26,11 +26,11 @@ TEST(MeshInput, PublicKeysAre44CharactersOfBase64Of32Bytes) {
 }
 
 TEST(MeshInput, EndpointsAreIpAndPort) {
-  for (const std::string good :
+  for (const std::string& good :
        std::vector<std::string>{"203.0.113.5:51820", "[2001:db8::1]:1", "10.0.0.1:65535"}) {
     EXPECT_TRUE(check_endpoint(good, "e").is_ok()) << good;
   }
-  for (const std::string bad : std::vector<std::string>{
+  for (const std::string& bad : std::vector<std::string>{
            "", "203.0.113.5", "203.0.113.5:0", "203.0.113.5:65536", "host.example:51820",
            "2001:db8::1:51820", "[2001:db8::1]", ":51820", "1.2.3.4:5x", "[1.2.3.4]:5"}) {
     auto st = check_endpoint(bad, "body: field 'endpoints[0]'");
