@@ -27,9 +27,10 @@
 
 #include "command.hpp"
 #include "keys.hpp"
+#include "mesh_wireguard.hpp"
 #include "net_parse.hpp"
-#include "plugin_runtime.hpp"
 #include "signed_client.hpp"
+#include "support/plugin_runtime.hpp"
 #include "wg_interface.hpp"
 
 namespace {
@@ -134,12 +135,14 @@ int bench_apply(const Options& o) {
   std::filesystem::create_directories(work);
   int rc = 0;
   {
-    mw::testing::PluginRuntime runtime(work / "data");
+    formation::testing::PluginRuntime runtime(work / "data");
     auto& store = runtime.start_store(o.plugins, "state-sqlite", R"({"path": "bench.sqlite3"})");
-    auto& mesh = runtime.make_mesh(R"({"backend": "userspace", "interface": "fbm0", "netns": ")" +
-                                   netns.name() +
-                                   R"(", "listen_port": 51998, "apply_interval_seconds": 86400,
-                                       "advertise": ["192.0.2.1:51998"]})");
+    auto& mesh = runtime.make<mw::MeshWireGuardPlugin>(
+        "mesh-wireguard",
+        R"({"backend": "userspace", "interface": "fbm0", "netns": ")" + netns.name() +
+            R"(", "listen_port": 51998, "apply_interval_seconds": 86400,
+                                       "advertise": ["192.0.2.1:51998"]})",
+        mw::settings_from);
     must(mesh.start(), "mesh start");
     // The first apply() brings the interface up; without the node's row it applies nothing.
     // Done before timing, as the reference's bring_up() is.

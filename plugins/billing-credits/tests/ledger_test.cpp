@@ -8,11 +8,13 @@
 #include <chrono>
 #include <filesystem>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
-#include "plugin_runtime.hpp"
+#include "billing_credits.hpp"
 #include "pricing.hpp"
+#include "support/plugin_runtime.hpp"
 #include "usage_event.hpp"
 
 namespace formation::billing_credits {
@@ -30,7 +32,7 @@ class BillingLedger : public ::testing::Test {
              ("billing-ledger-" + std::to_string(::getpid()) + "-" +
               ::testing::UnitTest::GetInstance()->current_test_info()->name())),
         runtime_(dir_),
-        store_(runtime_.start_store()) {}
+        store_(runtime_.start_store(PLUGIN_BUILD_DIR, "state-sqlite", "{}")) {}
   ~BillingLedger() override { std::filesystem::remove_all(dir_); }
 
   void add_account(const std::string& address, const std::string& plan = "default") {
@@ -85,6 +87,14 @@ class BillingLedger : public ::testing::Test {
     return r;
   }
 
+  // A started instance with `parameters`; stopped by the runtime.
+  BillingCreditsPlugin& make_billing(const std::string& parameters = "{}") {
+    auto& billing =
+        runtime_.make<BillingCreditsPlugin>("billing-credits", parameters, settings_from);
+    if (auto st = billing.start(); !st.is_ok()) throw std::runtime_error(st.message());
+    return billing;
+  }
+
   std::vector<LedgerEntry> all_entries(BillingCreditsPlugin& billing, const std::string& who) {
     auto page = billing.ledger(who, PageRequest{1000, ""});
     EXPECT_TRUE(page.is_ok());
@@ -98,7 +108,7 @@ class BillingLedger : public ::testing::Test {
 
 TEST_F(BillingLedger, TheBalanceIsCreditsMinusThePricesOfEveryRecord) {
   add_account(kAlice);
-  auto& billing = runtime_.make_billing(R"({"sweep_interval_seconds": 0})");
+  auto& billing = make_billing(R"({"sweep_interval_seconds": 0})");
   ASSERT_TRUE(billing.credit(kAlice, 5'000'000, "welcome").is_ok());
   std::int64_t priced = 0;
   for (int n = 0; n < 20; ++n) {
@@ -118,7 +128,7 @@ TEST_F(BillingLedger, TheBalanceIsCreditsMinusThePricesOfEveryRecord) {
 }
 
 TEST_F(BillingLedger, ARepeatedDebitWritesOnce) {
-  auto& billing = runtime_.make_billing(R"({"sweep_interval_seconds": 0})");
+  auto& billing = make_billing(R"({"sweep_interval_seconds": 0})");
   auto r = add_usage("i1", kAlice, 1);
   auto first = billing.debit(kAlice, r);
   ASSERT_TRUE(first.is_ok());
@@ -132,9 +142,9 @@ TEST_F(BillingLedger, ARepeatedDebitWritesOnce) {
 }
 
 TEST_F(BillingLedger, ConcurrentDebitsOfOnePeriodWriteOnce) {
-  auto& billing = runtime_.make_billing(R"({"sweep_interval_seconds": 0})");
+  auto& billing = make_billing(R"({"sweep_interval_seconds": 0})");
   // Two plugin instances over one store stand for two hosts.
-  auto& other = runtime_.make_billing(R"({"sweep_interval_seconds": 0})");
+  auto& other = make_billing(R"({"sweep_interval_seconds": 0})");
   std::vector<UsageRecord> records;
   records.reserve(5);
   for (int n = 0; n < 5; ++n) records.push_back(add_usage("i1", kAlice, n));
@@ -158,8 +168,8 @@ TEST_F(BillingLedger, ConcurrentDebitsOfOnePeriodWriteOnce) {
 }
 
 TEST_F(BillingLedger, ADebitOfAnotherAmountForADebitedPeriodIsAConflict) {
-  auto& cheap = runtime_.make_billing(R"({"prices": {"vcpu_second": 1}})");
-  auto& dear = runtime_.make_billing(R"({"prices": {"vcpu_second": 100}})");
+  auto& cheap = make_billing(R"({"prices": {"vcpu_second": 1}})");
+  auto& dear = make_billing(R"({"prices": {"vcpu_second": 100}})");
   auto r = add_usage("i1", kAlice, 1);
   ASSERT_TRUE(cheap.debit(kAlice, r).is_ok());
   EXPECT_EQ(dear.debit(kAlice, r).status().code(), StatusCode::conflict);
@@ -168,7 +178,7 @@ TEST_F(BillingLedger, ADebitOfAnotherAmountForADebitedPeriodIsAConflict) {
 
 TEST_F(BillingLedger, AUsageSampleEventDebitsItsStoredRecordAndAnnounces) {
   add_account(kAlice);
-  auto& billing = runtime_.make_billing(R"({"sweep_interval_seconds": 0})");
+  auto& billing = make_billing(R"({"sweep_interval_seconds": 0})");
   ASSERT_TRUE(billing.credit(kAlice, 1, "tiny").is_ok());
   std::mutex mutex;
   std::vector<std::string> seen;
@@ -199,7 +209,7 @@ TEST_F(BillingLedger, AUsageSampleEventDebitsItsStoredRecordAndAnnounces) {
 }
 
 TEST_F(BillingLedger, TheSweepDebitsRecordsNoEventDebited) {
-  auto& billing = runtime_.make_billing(R"({"sweep_interval_seconds": 0})");
+  auto& billing = make_billing(R"({"sweep_interval_seconds": 0})");
   const auto recent =
       std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now() - 10min);
   std::int64_t priced = 0;
@@ -215,7 +225,7 @@ TEST_F(BillingLedger, TheSweepDebitsRecordsNoEventDebited) {
 
 TEST_F(BillingLedger, AnEmptyBalanceRefusesACreateInWords) {
   add_account(kAlice);
-  auto& billing = runtime_.make_billing();
+  auto& billing = make_billing();
   auto decision = billing.may_create(kAlice, InstanceRequest{1, 1024, 5});
   ASSERT_TRUE(decision.is_ok());
   EXPECT_FALSE(decision->allowed);
@@ -227,8 +237,8 @@ TEST_F(BillingLedger, AnEmptyBalanceRefusesACreateInWords) {
 
 TEST_F(BillingLedger, PlanLimitsCountTheAccountsInstancesAndVcpus) {
   add_account(kAlice, "small");
-  auto& billing = runtime_.make_billing(
-      R"({"plans": {"default": {}, "small": {"max_instances": 2, "max_vcpus": 4}}})");
+  auto& billing =
+      make_billing(R"({"plans": {"default": {}, "small": {"max_instances": 2, "max_vcpus": 4}}})");
   ASSERT_TRUE(billing.credit(kAlice, 10'000'000, "").is_ok());
   add_instance("i1", kAlice, 2);
   add_instance("other", kBob, 16);  // another account's instances do not count
@@ -248,7 +258,7 @@ TEST_F(BillingLedger, PlanLimitsCountTheAccountsInstancesAndVcpus) {
 
 TEST_F(BillingLedger, AnUnknownPlanIsRefusedInWords) {
   add_account(kAlice, "gold");
-  auto& billing = runtime_.make_billing();
+  auto& billing = make_billing();
   ASSERT_TRUE(billing.credit(kAlice, 10'000'000, "").is_ok());
   auto decision = billing.may_create(kAlice, InstanceRequest{1, 1024, 5});
   EXPECT_FALSE(decision->allowed);
@@ -258,14 +268,14 @@ TEST_F(BillingLedger, AnUnknownPlanIsRefusedInWords) {
 
 TEST_F(BillingLedger, EnforceFalseAllowsWhatWouldBeRefused) {
   add_account(kAlice);
-  auto& billing = runtime_.make_billing(R"({"enforce": false})");
+  auto& billing = make_billing(R"({"enforce": false})");
   auto decision = billing.may_create(kAlice, InstanceRequest{1, 1024, 5});
   ASSERT_TRUE(decision.is_ok());
   EXPECT_TRUE(decision->allowed);
 }
 
 TEST_F(BillingLedger, CreditsNeedAnAccountAndAPositiveAmount) {
-  auto& billing = runtime_.make_billing();
+  auto& billing = make_billing();
   EXPECT_EQ(billing.credit(kBob, 1, "").status().code(), StatusCode::not_found);
   add_account(kBob);
   EXPECT_EQ(billing.credit(kBob, 0, "").status().code(), StatusCode::invalid);

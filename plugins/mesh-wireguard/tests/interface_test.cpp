@@ -12,8 +12,9 @@
 
 #include "command.hpp"
 #include "keys.hpp"
-#include "plugin_runtime.hpp"
+#include "mesh_wireguard.hpp"
 #include "support/fake_host_services.hpp"
+#include "support/plugin_runtime.hpp"
 
 namespace formation::mesh_wireguard {
 namespace {
@@ -63,10 +64,12 @@ class MeshInterfaceTest : public ::testing::Test {
   }
 
   MeshWireGuardPlugin& start_without_apply() {
-    mesh_ = &runtime_.make_mesh(R"({"backend": "userspace", "interface": ")" + interface_ +
-                                R"(", "netns": ")" + netns_ +
-                                R"(", "listen_port": 51999, "apply_interval_seconds": 3600,
-                                    "advertise": ["192.0.2.1:51999"]})");
+    mesh_ = &runtime_.make<MeshWireGuardPlugin>(
+        "mesh-wireguard",
+        R"({"backend": "userspace", "interface": ")" + interface_ + R"(", "netns": ")" + netns_ +
+            R"(", "listen_port": 51999, "apply_interval_seconds": 3600,
+                                    "advertise": ["192.0.2.1:51999"]})",
+        settings_from);
     auto st = mesh_->start();
     EXPECT_TRUE(st.is_ok()) << st.message();
     return *mesh_;

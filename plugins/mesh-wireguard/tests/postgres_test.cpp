@@ -10,8 +10,9 @@
 #include <thread>
 
 #include "keys.hpp"
-#include "plugin_runtime.hpp"
+#include "mesh_wireguard.hpp"
 #include "support/fake_host_services.hpp"
+#include "support/plugin_runtime.hpp"
 
 namespace formation::mesh_wireguard {
 namespace {
@@ -37,8 +38,8 @@ void hundred_joins(const std::string& mesh_parameters) {
   testing::PluginRuntime host_b{dir_b.path()};
   host_a.start_store(PLUGIN_BUILD_DIR, "state-postgres", store_parameters);
   host_b.start_store(PLUGIN_BUILD_DIR, "state-postgres", store_parameters);
-  auto& mesh_a = host_a.make_mesh(mesh_parameters);
-  auto& mesh_b = host_b.make_mesh(mesh_parameters);
+  auto& mesh_a = host_a.make<MeshWireGuardPlugin>("mesh-wireguard", mesh_parameters, settings_from);
+  auto& mesh_b = host_b.make<MeshWireGuardPlugin>("mesh-wireguard", mesh_parameters, settings_from);
   ASSERT_TRUE(mesh_a.start().is_ok());
   ASSERT_TRUE(mesh_b.start().is_ok());
 

@@ -13,7 +13,7 @@ set_tests_properties(mesh-wireguard.postgres.stop PROPERTIES
 
 add_executable(mesh_wireguard_postgres_tests ${CMAKE_CURRENT_LIST_DIR}/postgres_test.cpp)
 target_link_libraries(mesh_wireguard_postgres_tests PRIVATE mesh_wireguard_core
-  formation_fake_host formation_plugins formation_runtime GTest::gtest_main)
+  formation_fake_host formation_plugin_runtime GTest::gtest_main)
 target_compile_definitions(mesh_wireguard_postgres_tests PRIVATE
   PLUGIN_BUILD_DIR="${FORMATION_PLUGIN_BUILD_DIR}" PG_ENV_FILE="${MESH_PG_ENV_FILE}")
 add_dependencies(mesh_wireguard_postgres_tests state-postgres)

@@ -6,8 +6,9 @@
 #include <thread>
 
 #include "keys.hpp"
-#include "plugin_runtime.hpp"
+#include "mesh_wireguard.hpp"
 #include "support/fake_host_services.hpp"
+#include "support/plugin_runtime.hpp"
 
 namespace formation::mesh_wireguard {
 namespace {
@@ -21,7 +22,8 @@ class MeshStoreTest : public ::testing::Test {
  protected:
   void start(const std::string& extra = "") {
     runtime_.start_store(PLUGIN_BUILD_DIR, "state-sqlite", "{}");
-    mesh_ = &runtime_.make_mesh(R"({"manage_interface": false)" + extra + "}");
+    mesh_ = &runtime_.make<MeshWireGuardPlugin>(
+        "mesh-wireguard", R"({"manage_interface": false)" + extra + "}", settings_from);
     auto st = mesh_->start();
     ASSERT_TRUE(st.is_ok()) << st.message();
   }
@@ -206,7 +208,8 @@ TEST_F(MeshStoreTest, LocalInterfaceWithoutManagingIt) {
 TEST_F(MeshStoreTest, TheKeySurvivesARestart) {
   start();
   const auto first = mesh_->local_interface()->public_key;
-  auto& again = runtime_.make_mesh(R"({"manage_interface": false})");
+  auto& again = runtime_.make<MeshWireGuardPlugin>("mesh-wireguard",
+                                                   R"({"manage_interface": false})", settings_from);
   ASSERT_TRUE(again.start().is_ok());
   EXPECT_EQ(again.local_interface()->public_key, first);
 }

@@ -9,7 +9,7 @@ add_executable(mesh_wireguard_unit_tests
   ${CMAKE_CURRENT_LIST_DIR}/diff_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/store_test.cpp)
 target_link_libraries(mesh_wireguard_unit_tests PRIVATE mesh_wireguard_core formation_fake_host
-  formation_plugins formation_runtime GTest::gtest_main)
+  formation_plugin_runtime GTest::gtest_main)
 target_compile_definitions(mesh_wireguard_unit_tests PRIVATE
   PLUGIN_BUILD_DIR="${FORMATION_PLUGIN_BUILD_DIR}")
 add_dependencies(mesh_wireguard_unit_tests state-sqlite mesh-wireguard)
