@@ -138,6 +138,10 @@ void Receiver::serve(int client) {
     at = end + 2;
   }
   request.body = data.substr(header_end + 4, length);
+  {
+    std::lock_guard lock(mutex_);
+    arrived_.push_back(request);
+  }
   switch (mode_.load()) {
     case Mode::ok: {
       {
@@ -155,6 +159,16 @@ void Receiver::serve(int client) {
       std::this_thread::sleep_for(slow_for_.load());
       send_all(client, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
       break;
+    case Mode::slow_ok: {
+      std::this_thread::sleep_for(slow_for_.load());
+      {
+        std::lock_guard lock(mutex_);
+        delivered_.push_back(std::move(request));
+      }
+      changed_.notify_all();
+      send_all(client, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+      break;
+    }
     case Mode::garbage: send_all(client, "\x01\x02 not http at all\r\n\r\n\xff"); break;
   }
   ::close(client);
@@ -163,6 +177,11 @@ void Receiver::serve(int client) {
 std::vector<ReceivedRequest> Receiver::delivered() {
   std::lock_guard lock(mutex_);
   return delivered_;
+}
+
+std::vector<ReceivedRequest> Receiver::arrived() {
+  std::lock_guard lock(mutex_);
+  return arrived_;
 }
 
 bool Receiver::wait_delivered(std::size_t count, std::chrono::milliseconds timeout) {

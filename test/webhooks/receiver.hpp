@@ -1,7 +1,8 @@
 // A real HTTP receiver for webhook tests, on 127.0.0.1: plain sockets, one thread per
 // connection, every answer "Connection: close". It records what it was sent and answers as
-// its mode says: 200, 503, slowly (past the deliverer's timeout) or with bytes that are not
-// HTTP. It can be down (nothing listens on its port) and come up again on the same port.
+// its mode says: 200, 503, slowly (past the deliverer's timeout), 200 after holding the
+// request for `slow_for` (a receiver that is up but slow) or with bytes that are not HTTP. It can
+// be down (nothing listens on its port) and come up again on the same port.
 #pragma once
 
 #include <atomic>
@@ -23,7 +24,7 @@ struct ReceivedRequest {
 
 class Receiver {
  public:
-  enum class Mode { ok, fail, slow, garbage };
+  enum class Mode { ok, fail, slow, slow_ok, garbage };
 
   Receiver();  // picks a free port, not yet listening
   ~Receiver();
@@ -39,7 +40,8 @@ class Receiver {
   [[nodiscard]] std::string url(const std::string& path = "/hook") const;
   // Requests answered 2xx, in order.
   std::vector<ReceivedRequest> delivered();
-  // Every request that reached it (answered or not).
+  // Every request that reached it (answered or not), in order of arrival.
+  std::vector<ReceivedRequest> arrived();
   [[nodiscard]] int seen() const { return seen_; }
   // Waits until `count` requests were answered 2xx; false on timeout.
   bool wait_delivered(std::size_t count, std::chrono::milliseconds timeout);
@@ -57,6 +59,7 @@ class Receiver {
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<ReceivedRequest> delivered_;
+  std::vector<ReceivedRequest> arrived_;
   std::vector<std::thread> connections_;
 };
 
