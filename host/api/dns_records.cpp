@@ -13,6 +13,7 @@
 #include "api/authorize.hpp"
 #include "api/dns_name_rights.hpp"
 #include "api/dns_record_input.hpp"
+#include "api/instance_access.hpp"
 #include "dns/dns_names.hpp"
 
 namespace formation::host::api {
@@ -154,17 +155,9 @@ void announce(const Shared& shared, Dns& dns, const std::vector<Change>& changes
 // grant of operator or more (the level that may start and stop it).
 Status check_instance_use(const Shared& shared, Transaction& tx, const std::string& caller,
                           const std::string& instance_id) {
-  auto instance = tx.instances().get(instance_id);
-  if (!instance.is_ok()) {
-    if (instance.status().code() == StatusCode::not_found) {
-      return Status::not_found("no instance " + instance_id + " (instance_id)");
-    }
-    return instance.status();
-  }
-  auto grants = tx.grants().list_for_instance(instance_id);
-  if (!grants.is_ok()) return grants.status();
-  auto st = authorize_instance(caller, is_admin(shared.api, caller), *instance, *grants,
-                               InstanceAction::start_stop_reboot);
+  auto st =
+      authorised_instance(tx, shared.api, caller, instance_id, InstanceAction::start_stop_reboot)
+          .status();
   if (st.code() == StatusCode::not_found) {
     return Status::not_found("no instance " + instance_id + " (instance_id)");
   }

@@ -4,6 +4,7 @@
 
 #include "api/api_support.hpp"
 #include "api/authorize.hpp"
+#include "api/instance_access.hpp"
 #include "api/json_body.hpp"
 #include "api/operations.hpp"
 #include "api/resource_json.hpp"
@@ -33,25 +34,12 @@ Status no_body(const HttpRequest& request) {
 // The instance, once the caller may do `action` on it.
 Result<Instance> authorised(const Shared& shared, const HttpRequest& request,
                             InstanceAction action) {
-  std::string id(request.path_param("id"));
   auto tx = begin(shared.context);
   if (!tx.is_ok()) return tx.status();
-  auto instance = (*tx)->instances().get(id);
-  if (!instance.is_ok()) {
-    if (instance.status().code() == StatusCode::not_found) {
-      return Status::not_found("no instance " + id);
-    }
-    return instance.status();
-  }
-  auto grants = (*tx)->grants().list_for_instance(id);
-  if (!grants.is_ok()) return grants.status();
-  const auto& caller = caller_of(request);
-  if (auto st =
-          authorize_instance(caller, is_admin(shared.context, caller), *instance, *grants, action);
-      !st.is_ok()) {
-    return st;
-  }
-  return instance;
+  auto loaded = authorised_instance(**tx, shared.context, caller_of(request),
+                                    std::string(request.path_param("id")), action);
+  if (!loaded.is_ok()) return loaded.status();
+  return std::move(loaded).value().instance;
 }
 
 HttpResponse accepted(const Accepted& a) {

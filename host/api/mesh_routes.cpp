@@ -10,6 +10,7 @@
 
 #include "api/api_support.hpp"
 #include "api/authorize.hpp"
+#include "api/instance_access.hpp"
 #include "api/mesh_json.hpp"
 #include "api/resource_json.hpp"
 
@@ -126,30 +127,19 @@ Result<MeshPeerRequest> instance_join_request(const Shared& shared, const HttpRe
                                               const std::string& instance_id) {
   auto tx = begin(shared.api);
   if (!tx.is_ok()) return tx.status();
-  auto instance = (*tx)->instances().get(instance_id);
-  if (!instance.is_ok()) {
-    if (instance.status().code() == StatusCode::not_found) {
-      return Status::not_found("no instance " + instance_id);
-    }
-    return instance.status();
-  }
-  auto grants = (*tx)->grants().list_for_instance(instance_id);
-  if (!grants.is_ok()) return grants.status();
-  const auto& caller = caller_of(request);
-  if (auto st = authorize_instance(caller, is_admin(shared.api, caller), *instance, *grants,
-                                   InstanceAction::manage);
-      !st.is_ok()) {
-    return st;
-  }
-  if (!instance->formnet_ip || instance->formnet_ip->empty()) {
+  auto loaded = authorised_instance(**tx, shared.api, caller_of(request), instance_id,
+                                    InstanceAction::manage);
+  if (!loaded.is_ok()) return loaded.status();
+  const Instance& instance = loaded->instance;
+  if (!instance.formnet_ip || instance.formnet_ip->empty()) {
     return Status::conflict("instance " + instance_id +
                             " has no mesh address (it was created before the mesh was enabled)");
   }
-  auto reservation = (*tx)->mesh_peers().get_by_address(*instance->formnet_ip);
+  auto reservation = (*tx)->mesh_peers().get_by_address(*instance.formnet_ip);
   if (!reservation.is_ok()) {
     if (reservation.status().code() == StatusCode::not_found) {
       return Status::conflict("the mesh address of instance " + instance_id + " (" +
-                              *instance->formnet_ip + ") is no longer reserved");
+                              *instance.formnet_ip + ") is no longer reserved");
     }
     return reservation.status();
   }
@@ -159,10 +149,10 @@ Result<MeshPeerRequest> instance_join_request(const Shared& shared, const HttpRe
   }
   MeshPeerRequest peer;
   peer.kind = MeshPeerKind::instance;
-  peer.owner = instance->owner;
-  peer.address = *instance->formnet_ip;
-  peer.node_id = instance->node_id;
-  peer.instance_id = instance->id;
+  peer.owner = instance.owner;
+  peer.address = *instance.formnet_ip;
+  peer.node_id = instance.node_id;
+  peer.instance_id = instance.id;
   return peer;
 }
 

@@ -12,6 +12,7 @@
 
 #include "api/api_support.hpp"
 #include "api/authorize.hpp"
+#include "api/instance_access.hpp"
 #include "api/json_body.hpp"
 #include "api/resource_json.hpp"
 
@@ -174,30 +175,11 @@ Result<HttpResponse> list_accounts(const Shared& shared, const HttpRequest& requ
 
 // ---- instance grants and transfer ------------------------------------------------------
 
-struct Loaded {
-  Instance instance;
-  std::vector<Grant> grants;
-};
-
 // Reads the instance and its grants and authorises the caller.
-Result<Loaded> load_instance(const Shared& shared, Transaction& tx, const HttpRequest& request,
-                             InstanceAction action) {
-  std::string id(request.path_param("id"));
-  auto instance = tx.instances().get(id);
-  if (!instance.is_ok()) {
-    if (instance.status().code() == StatusCode::not_found) {
-      return Status::not_found("no instance " + id);
-    }
-    return instance.status();
-  }
-  auto grants = tx.grants().list_for_instance(id);
-  if (!grants.is_ok()) return grants.status();
-  const auto& caller = caller_of(request);
-  if (auto st = authorize_instance(caller, shared.is_admin(caller), *instance, *grants, action);
-      !st.is_ok()) {
-    return st;
-  }
-  return Loaded{std::move(instance).value(), std::move(grants).value()};
+Result<AuthorisedInstance> load_instance(const Shared& shared, Transaction& tx,
+                                         const HttpRequest& request, InstanceAction action) {
+  return authorised_instance(tx, shared.context, caller_of(request),
+                             std::string(request.path_param("id")), action);
 }
 
 Result<HttpResponse> list_grants(const Shared& shared, const HttpRequest& request) {

@@ -12,6 +12,7 @@
 #include "api/nodes.hpp"
 #include "api/operations.hpp"
 #include "api/routes.hpp"
+#include "api/usage_routes.hpp"
 #include "api/webhook_routes.hpp"
 #include "formation/kinds/dns.hpp"
 #include "formation/kinds/image_builder.hpp"
@@ -126,6 +127,10 @@ Status Host::add_post_start_routes() {
       api, [this] { return static_cast<Dns*>(registry_->find(PluginKind::dns, "")); }, publish};
   if (auto st = api::add_dns_routes(router_, std::move(dns)); !st.is_ok()) return st;
   if (auto st = api::add_webhook_routes(router_, api); !st.is_ok()) return st;
+  api::UsageRoutesContext usage{
+      api,
+      [this] { return static_cast<UsageMeter*>(registry_->find(PluginKind::usage_meter, "")); }};
+  if (auto st = api::add_usage_routes(router_, std::move(usage)); !st.is_ok()) return st;
   return api::add_mesh_routes(router_, api::MeshRoutesContext{api, mesh, publish, tokens});
 }
 

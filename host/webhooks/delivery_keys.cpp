@@ -54,12 +54,20 @@ std::string idempotency_key(std::string_view webhook_id, const Event& event) {
   doc.Parse(event.payload_json.data(), event.payload_json.size());
   std::string identity;
   if (!doc.HasParseError()) {
-    const std::string instance = member_text(doc, "instance_id");
+    // An account threshold has no instance: the account is its subject.
+    std::string subject = member_text(doc, "instance_id");
+    if (subject.empty() && event.type.starts_with("threshold.")) {
+      subject = member_text(doc, "user_id");
+    }
     std::string start;
     if (doc.IsObject() && doc.HasMember("period")) start = member_text(doc["period"], "start");
-    // A threshold may fire on the same period for several resources.
+    // Several thresholds, on several resources, may fire on the same period.
     const std::string resource = member_text(doc, "resource");
-    if (!instance.empty() && !start.empty()) identity = instance + "\n" + start + "\n" + resource;
+    const std::string threshold = member_text(doc, "threshold");
+    if (!subject.empty() && !start.empty()) {
+      identity = subject + "\n" + start + "\n" + resource;
+      if (!threshold.empty()) identity += "\n" + threshold;
+    }
   }
   if (identity.empty()) identity = event.payload_json;
   return sha256_hex(std::string(webhook_id) + "\n" + event.type + "\n" + identity);

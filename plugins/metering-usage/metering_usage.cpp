@@ -9,8 +9,8 @@
 
 namespace formation::metering_usage {
 
-MeteringUsagePlugin::MeteringUsagePlugin(HostServices& host, Settings settings)
-    : host_(host), settings_(settings) {}
+MeteringUsagePlugin::MeteringUsagePlugin(HostServices& host, const Settings& settings)
+    : host_(host), settings_(settings), thresholds_(settings_.thresholds) {}
 
 Status MeteringUsagePlugin::start() {
   vmm_ = host_.find<Vmm>();
@@ -33,6 +33,7 @@ Status MeteringUsagePlugin::start() {
     host_.blocking_pool().post([this, instance = std::string(id->value.GetString())] {
       const std::scoped_lock lock(tick_mutex_);
       tracker_.forget(instance);
+      thresholds_.forget(instance);
     });
   });
   // The first tick comes one period after start, so `formationd --list-routes` (which
@@ -86,6 +87,12 @@ Result<std::vector<UsageSample>> MeteringUsagePlugin::sample_now() {
         .payload_json = usage_sample_json(sample),
         .source = std::string(host_.plugin_name()) + "/" + std::string(host_.instance_name())});
     export_metrics(sample);
+  }
+  for (const auto& violation : thresholds_.check(out)) {
+    host_.events().publish(Event{
+        .type = kThresholdViolationType,
+        .payload_json = threshold_violation_json(violation, now),
+        .source = std::string(host_.plugin_name()) + "/" + std::string(host_.instance_name())});
   }
   return out;
 }

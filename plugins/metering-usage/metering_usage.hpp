@@ -12,13 +12,14 @@
 #include "formation/kinds/usage_meter.hpp"
 #include "formation/kinds/vmm.hpp"
 #include "settings.hpp"
+#include "thresholds.hpp"
 #include "usage_math.hpp"
 
 namespace formation::metering_usage {
 
 class MeteringUsagePlugin final : public UsageMeter {
  public:
-  MeteringUsagePlugin(HostServices& host, Settings settings);
+  MeteringUsagePlugin(HostServices& host, const Settings& settings);
 
   Status start() override;
   void stop() override;
@@ -42,6 +43,7 @@ class MeteringUsagePlugin final : public UsageMeter {
   StateStore* store_ = nullptr;
   std::mutex tick_mutex_;  // sample_now() is serialised: the tracker is not thread-safe
   UsageTracker tracker_;
+  ThresholdWatch thresholds_;  // guarded by tick_mutex_ too
   std::optional<SubscriptionId> deleted_subscription_;
   std::optional<TimerId> timer_;
   std::atomic<bool> last_tick_failed_{false};

@@ -2,15 +2,20 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include <rapidjson/document.h>
 
 #include "formation/status.hpp"
+#include "thresholds.hpp"
 
 namespace formation::metering_usage {
 
+inline constexpr std::size_t kMaxThresholds = 100;
+
 struct Settings {
   std::int64_t period_seconds = 30;  // one Vmm::all_stats() call per period
+  std::vector<Threshold> thresholds;
 };
 
 // The JSON Schema of "parameters".

@@ -570,6 +570,12 @@ const std::map<std::pair<std::string, std::string>, Expectation>& matrix() {
        {Subject::none, "", "{}", {401, 401, 401, 401, 501, 501, 501, 501, 501, 501}}},
       {{"POST", "/v1/mesh/leave"},
        {Subject::none, "", "{}", {401, 401, 401, 401, 501, 501, 501, 501, 501, 501}}},
+      // Usage: read access to the instance decides first; this config has no UsageMeter,
+      // so whoever may read is told usage is unsupported here.
+      {{"GET", "/v1/instances/{id}/usage"},
+       {Subject::instance, "", "", {401, 401, 401, 401, 404, 501, 501, 501, 501, 501}}},
+      {{"GET", "/v1/usage"},
+       {Subject::none, "", "", {401, 401, 401, 401, 501, 501, 501, 501, 501, 501}}},
       // Webhooks are the caller's own: an empty body is refused once signed; a webhook id
       // that does not exist is not found for anyone.
       {{"POST", "/v1/webhooks"},

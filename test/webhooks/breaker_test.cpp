@@ -76,5 +76,21 @@ TEST(DeliveryKeys, SignatureIsHmacSha256HexAndKeysAreDeterministic) {
   EXPECT_EQ(idempotency_key("w1", a).size(), 64U);
 }
 
+TEST(DeliveryKeys, ThresholdKeysTellThresholdsAndAccountsApart) {
+  const auto violation = [](const std::string& threshold, const std::string& user,
+                            const std::string& timestamp) {
+    return Event{"threshold.violation",
+                 R"({"threshold":")" + threshold + R"(","resource":"cpu","user_id":")" + user +
+                     R"(","timestamp":")" + timestamp +
+                     R"(","period":{"start":"2026-01-01T00:00:00Z"}})",
+                 "m"};
+  };
+  const auto a = violation("hot", "0xaa", "2026-01-01T00:00:30Z");
+  // The same crossing published again (a later timestamp) is the same delivery.
+  EXPECT_EQ(idempotency_key("w1", a), idempotency_key("w1", violation("hot", "0xaa", "x")));
+  EXPECT_NE(idempotency_key("w1", a), idempotency_key("w1", violation("cap", "0xaa", "x")));
+  EXPECT_NE(idempotency_key("w1", a), idempotency_key("w1", violation("hot", "0xbb", "x")));
+}
+
 }  // namespace
 }  // namespace formation::host::webhooks

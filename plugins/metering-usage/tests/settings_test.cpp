@@ -29,7 +29,7 @@ TEST(Settings, RejectsGarbageNamingThePointer) {
   EXPECT_EQ(parse(R"({"period_seconds": "30"})").status().message(),
             "/period_seconds: must be an integer 1..86400");
   EXPECT_EQ(parse(R"({"perod_seconds": 30})").status().message(),
-            "/perod_seconds: unknown parameter (known: period_seconds)");
+            "/perod_seconds: unknown parameter (known: period_seconds, thresholds)");
   EXPECT_EQ(parse("[]").status().message(), "/: parameters must be an object");
 }
 
