@@ -158,6 +158,13 @@ void InstanceLifecycle::publish_state(const Instance& before, InstanceState afte
 
 Result<Accepted> InstanceLifecycle::create(const std::string& caller,
                                            const CreateInstance& request) {
+  auto prepared = prepare(caller, request);
+  if (!prepared.is_ok()) return prepared.status();
+  return create(caller, std::move(prepared).value());
+}
+
+Result<Instance> InstanceLifecycle::prepare(const std::string& caller,
+                                            const CreateInstance& request) {
   if (auto v = vmm(); !v.is_ok()) return v.status();
   auto tx = begin(api_);
   if (!tx.is_ok()) return tx.status();
@@ -197,15 +204,19 @@ Result<Accepted> InstanceLifecycle::create(const std::string& caller,
   if (auto st = check_range("disk_gb", instance.disk_gb, sizes.disk_gb, kMaxDiskGb); !st.is_ok()) {
     return st;
   }
+  return instance;
+}
+
+Result<Accepted> InstanceLifecycle::create(const std::string& caller, Instance instance) {
+  if (auto v = vmm(); !v.is_ok()) return v.status();
   if (options_.mesh) {
-    // The Mesh plugin writes in transactions of its own: this one ends first (the store
-    // has a single writer), and the rest is done in a new one.
-    tx->reset();
+    // The Mesh plugin writes in transactions of its own, so the address is reserved before
+    // this one opens (the store has a single writer).
     auto address = options_.mesh->reserve(instance.owner);
     if (!address.is_ok()) return address.status();
     instance.formnet_ip = *address;
-    tx = begin(api_);
   }
+  auto tx = begin(api_);
   auto created = record_new_instance(tx, instance, caller);
   if (!created.is_ok()) {
     if (options_.mesh) {

@@ -57,6 +57,11 @@ class InstanceLifecycle : public std::enable_shared_from_this<InstanceLifecycle>
 
   // Callers are authorised by the routes; these check states and resources.
   Result<Accepted> create(const std::string& caller, const CreateInstance& request);
+  // create() in two steps, so that the route can ask the Billing plugin in between: the
+  // instance as it would be created (build checked, sizes resolved and in range; nothing
+  // written), then the creation of exactly that instance.
+  Result<Instance> prepare(const std::string& caller, const CreateInstance& request);
+  Result<Accepted> create(const std::string& caller, Instance instance);
   Result<Accepted> remove(const std::string& caller, const Instance& instance);
   Result<Instance> start(const Instance& instance);
   Result<Accepted> stop(const std::string& caller, const Instance& instance);

@@ -1,6 +1,9 @@
 #include "api/instances.hpp"
 
+#include <functional>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "api/api_support.hpp"
 #include "api/authorize.hpp"
@@ -8,6 +11,7 @@
 #include "api/json_body.hpp"
 #include "api/operations.hpp"
 #include "api/resource_json.hpp"
+#include "http/api_error.hpp"
 
 namespace formation::host::api {
 namespace {
@@ -15,6 +19,7 @@ namespace {
 struct Shared {
   ApiContext context;
   std::shared_ptr<InstanceLifecycle> lifecycle;
+  std::function<Billing*()> billing;
 };
 
 constexpr FieldSpec kCreateFields[] = {{"build_id", FieldType::string, true},
@@ -59,6 +64,17 @@ HttpResponse instance_response(const Instance& instance) {
   return json_response(200, [&](JsonWriter& w) { write_instance(w, instance); });
 }
 
+// 402 with what the Billing plugin says is short; nothing was written.
+HttpResponse payment_required_response(const HttpRequest& request, const CreateDecision& decision) {
+  std::vector<std::string> missing = decision.missing;
+  if (missing.empty()) missing.emplace_back("the billing plugin refused without a reason");
+  const ApiError error =
+      payment_required("this account may not create the instance: " + missing.front() +
+                       (missing.size() > 1 ? " (and more, see 'missing')" : ""));
+  return HttpResponse::json(error.http_status,
+                            error_envelope_json(error, request.request_id, missing));
+}
+
 Result<HttpResponse> create_instance(const Shared& shared, const HttpRequest& request) {
   auto body = JsonBody::parse(request.body, kCreateFields);
   if (!body.is_ok()) return body.status();
@@ -68,7 +84,16 @@ Result<HttpResponse> create_instance(const Shared& shared, const HttpRequest& re
   create.vcpus = body->integer("vcpus");
   create.memory_mb = body->integer("memory_mb");
   create.disk_gb = body->integer("disk_gb");
-  auto started = shared.lifecycle->create(caller_of(request), create);
+  const auto& caller = caller_of(request);
+  auto prepared = shared.lifecycle->prepare(caller, create);
+  if (!prepared.is_ok()) return prepared.status();
+  if (Billing* billing = shared.billing ? shared.billing() : nullptr) {
+    auto decision = billing->may_create(
+        caller, InstanceRequest{prepared->vcpus, prepared->memory_mb, prepared->disk_gb});
+    if (!decision.is_ok()) return decision.status();
+    if (!decision->allowed) return payment_required_response(request, *decision);
+  }
+  auto started = shared.lifecycle->create(caller, std::move(prepared).value());
   if (!started.is_ok()) return started.status();
   return accepted(*started);
 }
@@ -165,8 +190,10 @@ Result<HttpResponse> attach_disk(const Shared& shared, const HttpRequest& reques
 }  // namespace
 
 Status add_instance_routes(Router& router, ApiContext context,
-                           std::shared_ptr<InstanceLifecycle> lifecycle) {
-  auto shared = std::make_shared<const Shared>(Shared{std::move(context), std::move(lifecycle)});
+                           std::shared_ptr<InstanceLifecycle> lifecycle,
+                           std::function<Billing*()> billing) {
+  auto shared = std::make_shared<const Shared>(
+      Shared{std::move(context), std::move(lifecycle), std::move(billing)});
   static constexpr RouteEntry<Shared> kRoutes[] = {
       {"POST", "/v1/instances", &create_instance},
       {"GET", "/v1/instances", &list_instances},

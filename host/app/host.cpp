@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "api/billing_routes.hpp"
 #include "api/builds.hpp"
 #include "api/dns_records.hpp"
 #include "api/instance_mesh.hpp"
@@ -122,11 +123,13 @@ Status Host::add_post_start_routes() {
   lifecycle_ = std::make_shared<api::InstanceLifecycle>(
       api, [this] { return static_cast<Vmm*>(registry_->find(PluginKind::vmm, "")); }, run_later,
       publish, options);
-  if (auto st = api::add_instance_routes(router_, api, lifecycle_); !st.is_ok()) return st;
+  auto billing = [this] { return static_cast<Billing*>(registry_->find(PluginKind::billing, "")); };
+  if (auto st = api::add_instance_routes(router_, api, lifecycle_, billing); !st.is_ok()) return st;
   api::DnsRoutesContext dns{
       api, [this] { return static_cast<Dns*>(registry_->find(PluginKind::dns, "")); }, publish};
   if (auto st = api::add_dns_routes(router_, std::move(dns)); !st.is_ok()) return st;
   if (auto st = api::add_webhook_routes(router_, api); !st.is_ok()) return st;
+  if (auto st = api::add_billing_routes(router_, {api, billing}); !st.is_ok()) return st;
   api::UsageRoutesContext usage{
       api,
       [this] { return static_cast<UsageMeter*>(registry_->find(PluginKind::usage_meter, "")); }};

@@ -3,6 +3,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <utility>
+
 namespace formation::host {
 namespace {
 
@@ -63,6 +65,15 @@ ApiError from_status(const Status& status) {
 }
 
 std::string error_envelope_json(const ApiError& error, std::string_view request_id) {
+  return error_envelope_json(error, request_id, {});
+}
+
+ApiError payment_required(std::string message) {
+  return ApiError{402, "payment_required", std::move(message)};
+}
+
+std::string error_envelope_json(const ApiError& error, std::string_view request_id,
+                                const std::vector<std::string>& missing) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   auto string = [&writer](std::string_view s) {
@@ -76,6 +87,12 @@ std::string error_envelope_json(const ApiError& error, std::string_view request_
   string(error.code);
   writer.Key("message");
   string(error.message);
+  if (!missing.empty()) {
+    writer.Key("missing");
+    writer.StartArray();
+    for (const std::string& item : missing) string(item);
+    writer.EndArray();
+  }
   writer.Key("request_id");
   string(request_id);
   writer.EndObject();

@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "formation/status.hpp"
 
@@ -26,5 +27,14 @@ ApiError from_status(const Status& status);
 
 // {"error":{"code":"...","message":"...","request_id":"..."}}
 std::string error_envelope_json(const ApiError& error, std::string_view request_id);
+
+// A create the Billing plugin refused: 402, code payment_required. Not a StatusCode (a
+// refusal is a decision, not an error), so it has its own entry here.
+ApiError payment_required(std::string message);
+
+// The envelope with the refusal's reasons after the message:
+// {"error":{"code":"payment_required","message":"...","missing":["..."],"request_id":"..."}}
+std::string error_envelope_json(const ApiError& error, std::string_view request_id,
+                                const std::vector<std::string>& missing);
 
 }  // namespace formation::host

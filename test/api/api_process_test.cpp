@@ -588,6 +588,17 @@ const std::map<std::pair<std::string, std::string>, Expectation>& matrix() {
        {Subject::none, "", "", {401, 401, 401, 401, 404, 404, 404, 404, 404, 404}}},
       {{"GET", "/v1/webhooks/{id}/deliveries"},
        {Subject::none, "", "", {401, 401, 401, 401, 404, 404, 404, 404, 404, 404}}},
+      // Credits: this config has no Billing plugin, so whoever gets past the signature is
+      // told it is unsupported (test/api/billing_process_test.cpp has who may do what).
+      {{"GET", "/v1/accounts/{address}/credits"},
+       {Subject::account, "", "", {401, 401, 401, 401, 501, 501, 501, 501, 501, 501}}},
+      {{"POST", "/v1/accounts/{address}/credits"},
+       {Subject::account,
+        "",
+        R"({"amount_micro": 1})",
+        {401, 401, 401, 401, 501, 501, 501, 501, 501, 501}}},
+      {{"GET", "/v1/accounts/{address}/ledger"},
+       {Subject::account, "", "", {401, 401, 401, 401, 501, 501, 501, 501, 501, 501}}},
   };
   return table;
 }
