@@ -21,6 +21,9 @@ struct Subject {
   const PluginDescriptor& descriptor;
   // Routes the plugin registered, in registration order.
   const std::vector<Route>& routes;
+  // The plugins started beside it (formation-plugin-check --with), by kind; null when none.
+  // A suite may use them to set up what the plugin reads (the billing suite's accounts).
+  std::function<Plugin*(PluginKind)> find;
 };
 
 using Suite = std::function<std::vector<CheckResult>(Subject&)>;

@@ -46,6 +46,7 @@ std::vector<CheckResult> extension_suite(Subject& s) {
 std::vector<CheckResult> state_store_suite(Subject& subject);    // state_store_suite.cpp
 std::vector<CheckResult> image_builder_suite(Subject& subject);  // image_builder_suite.cpp
 std::vector<CheckResult> vmm_suite(Subject& subject);            // vmm_suite.cpp
+std::vector<CheckResult> billing_suite(Subject& subject);        // billing_suite.cpp
 
 Suite suite_for(PluginKind kind) {
   switch (kind) {
@@ -53,6 +54,7 @@ Suite suite_for(PluginKind kind) {
     case PluginKind::image_builder: return image_builder_suite;
     case PluginKind::vmm: return vmm_suite;
     case PluginKind::extension: return extension_suite;
+    case PluginKind::billing: return billing_suite;
     default: return nullptr;  // later issues add the suites of the other kinds here
   }
 }

@@ -6,7 +6,9 @@
 #include <boost/program_options.hpp>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <sstream>
+#include <vector>
 
 #include "config/json_file.hpp"
 #include "conformance.hpp"
@@ -42,7 +44,14 @@ std::string read_parameters(const std::string& arg) {
   return text.str();
 }
 
-int check(const std::filesystem::path& file, const std::string& parameters_text, bool instantiate) {
+// A plugin started beside the one checked, for the kinds it depends on (--with).
+struct Dependency {
+  std::filesystem::path file;
+  std::string parameters_text;
+};
+
+int check(const std::filesystem::path& file, const std::string& parameters_text, bool instantiate,
+          const std::vector<Dependency>& dependencies) {
   Report report;
   auto lib = load_plugin_library(file);
   report.line(lib.is_ok(),
@@ -73,13 +82,38 @@ int check(const std::filesystem::path& file, const std::string& parameters_text,
   }
   auto params = std::make_shared<rapidjson::Document>(std::move(parsed).value());
   config.plugins.push_back({"--parameters", d.name, "check", params});
+  std::set<PluginKind> provided;
+  for (const auto& dep : dependencies) {
+    auto dep_lib = load_plugin_library(dep.file);
+    report.line(dep_lib.is_ok(), "--with " + dep.file.string() + " loads",
+                dep_lib.is_ok() ? "" : dep_lib.status().message());
+    if (!dep_lib.is_ok()) return 1;
+    const std::string name = dep_lib->descriptor->name;
+    provided.insert(dep_lib->descriptor->kind);
+    auto dep_params = parse_json(dep.parameters_text, "--with-parameters");
+    if (!dep_params.is_ok() || !dep_params->IsObject()) {
+      report.line(false, "parameters of " + name + " are a JSON object",
+                  dep_params.is_ok() ? "--with-parameters: not a JSON object"
+                                     : dep_params.status().message());
+      return 1;
+    }
+    catalog.plugins.emplace(name, *dep_lib);
+    config.plugins.push_back(
+        {"--with " + dep.file.filename().string(), name, "check",
+         std::make_shared<rapidjson::Document>(std::move(dep_params).value())});
+  }
   auto prepared = prepare_instances(config, catalog);
   report.line(prepared.is_ok(), "parameters pass the plugin's schema",
               prepared.is_ok() ? "" : prepared.status().message());
   if (!prepared.is_ok() || !instantiate) return report.failures == 0 ? 0 : 1;
-  if (!d.depends_on.empty()) {
-    std::cout << "SKIP creating the plugin: it needs other kinds started first; run it under "
-                 "formationd instead\n";
+  std::string unmet;
+  for (auto kind : d.depends_on) {
+    if (!provided.contains(kind))
+      unmet += (unmet.empty() ? "" : ", ") + std::string(to_string(kind));
+  }
+  if (!unmet.empty()) {
+    std::cout << "SKIP creating the plugin: it needs " << unmet
+              << " started first; give a plugin of that kind with --with PLUGIN.so\n";
     return report.failures == 0 ? 0 : 1;
   }
 
@@ -112,8 +146,14 @@ int check(const std::filesystem::path& file, const std::string& parameters_text,
     auto started = registry.create_and_start(std::move(prepared).value());
     report.line(started.is_ok(), "creates and starts", started.is_ok() ? "" : started.message());
     if (started.is_ok()) {
-      auto& plugin = *registry.entries().front()->plugin;
-      conformance::Subject subject{plugin, d, routes};
+      // The checked plugin, among the dependencies started before it.
+      Plugin* checked = nullptr;
+      for (const auto& entry : registry.entries()) {
+        if (entry->prepared.plugin == d.name) checked = entry->plugin.get();
+      }
+      auto& plugin = *checked;
+      conformance::Subject subject{
+          plugin, d, routes, [&registry](PluginKind kind) { return registry.find(kind, ""); }};
       for (const auto& c : conformance::common_checks(subject))
         report.line(c.passed, c.name, c.detail);
       if (auto suite = conformance::suite_for(d.kind)) {
@@ -146,8 +186,14 @@ int main(int argc, char** argv) {
       "suite of its kind. Exit status: 0 all passed, 1 a check failed, 2 usage error.\n\n"
       "Options");
   std::string parameters;
+  std::vector<std::string> with;
+  std::vector<std::string> with_parameters;
   options.add_options()("parameters", po::value<std::string>(&parameters),
                         "the plugin's \"parameters\" object: JSON text or a file (default {})")(
+      "with", po::value<std::vector<std::string>>(&with),
+      "another plugin (.so) to start first, for a kind the checked one depends on; repeatable")(
+      "with-parameters", po::value<std::vector<std::string>>(&with_parameters),
+      "the parameters of the n-th --with (JSON text or a file; default {})")(
       "no-start", "only load and validate; do not create or start the plugin")("help,h",
                                                                                "show this help");
   po::options_description hidden;
@@ -172,6 +218,17 @@ int main(int argc, char** argv) {
     std::cerr << "formation-plugin-check: which plugin? Give the path of its .so\n";
     return 2;
   }
+  if (with_parameters.size() > with.size()) {
+    std::cerr << "formation-plugin-check: more --with-parameters than --with plugins\n";
+    return 2;
+  }
+  std::vector<Dependency> dependencies;
+  dependencies.reserve(with.size());
+  for (std::size_t i = 0; i < with.size(); ++i) {
+    dependencies.push_back(
+        {with[i], read_parameters(i < with_parameters.size() ? with_parameters[i] : "")});
+  }
   spdlog::set_level(spdlog::level::warn);
-  return check(vm["plugin"].as<std::string>(), read_parameters(parameters), !vm.count("no-start"));
+  return check(vm["plugin"].as<std::string>(), read_parameters(parameters), !vm.count("no-start"),
+               dependencies);
 }
