@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -95,6 +96,7 @@ bool Deliverer::deliver_one(std::mt19937_64& rng) {
   }
   if (!hook) {
     // Removing a webhook removes its entries; one that slipped through has no receiver.
+    forget_skips(entry->id);
     (void)settle_in_store(*store, [&](Transaction& tx) {
       return tx.outbox().mark_dead(entry->id, "webhook " + entry->webhook_id + " no longer exists");
     });
@@ -109,6 +111,7 @@ bool Deliverer::deliver_one(std::mt19937_64& rng) {
   if (auto wait = breakers_.check(endpoint)) {
     // Not an attempt at the receiver: rescheduled to when the breaker lets a probe through.
     const auto at = Clock::now() + *wait;
+    count_skip(entry->id);
     (void)settle_in_store(*store, [&](Transaction& tx) {
       return tx.outbox().mark_failed(entry->id, "circuit open for " + endpoint, at);
     });
@@ -137,20 +140,23 @@ void Deliverer::settle(const OutboxEntry& entry, const Webhook* hook, const std:
     }
   }
   Status st;
+  const std::int64_t attempts = requests_made(entry);
   if (ok) {
+    forget_skips(entry.id);
     st = settle_in_store(*store,
                          [&](Transaction& tx) { return tx.outbox().mark_delivered(entry.id); });
   } else {
     const auto now = Clock::now();
-    const bool give_up = entry.attempts >= options_.retry.max_attempts ||
-                         now - entry.created_at > options_.retry.max_age;
+    const bool give_up =
+        attempts >= options_.retry.max_attempts || now - entry.created_at > options_.retry.max_age;
     if (give_up) {
       spdlog::warn("webhooks: giving up on delivery {} to webhook {} after {} attempts: {}",
-                   entry.id, hook ? hook->id : entry.webhook_id, entry.attempts, outcome.error);
+                   entry.id, hook ? hook->id : entry.webhook_id, attempts, outcome.error);
+      forget_skips(entry.id);
       st = settle_in_store(
           *store, [&](Transaction& tx) { return tx.outbox().mark_dead(entry.id, outcome.error); });
     } else {
-      const auto at = now + options_.retry.delay(entry.attempts, rng);
+      const auto at = now + options_.retry.delay(attempts, rng);
       st = settle_in_store(*store, [&](Transaction& tx) {
         return tx.outbox().mark_failed(entry.id, outcome.error, at);
       });
@@ -161,6 +167,23 @@ void Deliverer::settle(const OutboxEntry& entry, const Webhook* hook, const std:
     spdlog::warn("webhooks: recording the outcome of delivery {} failed: {}", entry.id,
                  st.to_string());
   }
+}
+
+void Deliverer::count_skip(const std::string& entry_id) {
+  std::lock_guard lock(skips_mutex_);
+  ++skips_[entry_id];
+}
+
+std::int64_t Deliverer::requests_made(const OutboxEntry& entry) {
+  std::lock_guard lock(skips_mutex_);
+  const auto it = skips_.find(entry.id);
+  const std::int64_t skipped = it == skips_.end() ? 0 : it->second;
+  return std::max<std::int64_t>(entry.attempts - skipped, 1);
+}
+
+void Deliverer::forget_skips(const std::string& entry_id) {
+  std::lock_guard lock(skips_mutex_);
+  skips_.erase(entry_id);
 }
 
 }  // namespace formation::host::webhooks

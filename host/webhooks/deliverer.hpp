@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -56,6 +57,12 @@ class Deliverer {
   bool deliver_one(std::mt19937_64& rng);
   void settle(const OutboxEntry& entry, const Webhook* hook, const std::string& endpoint,
               const PostOutcome& outcome, std::mt19937_64& rng);
+  // The store counts every claim as an attempt, also the claims the open breaker turned back
+  // without a request; giving up and the backoff count requests, so those are subtracted.
+  // Kept in memory: after a restart the store's count is used as it is.
+  void count_skip(const std::string& entry_id);
+  std::int64_t requests_made(const OutboxEntry& entry);
+  void forget_skips(const std::string& entry_id);
 
   std::function<StateStore*()> store_;
   DelivererOptions options_;
@@ -65,6 +72,8 @@ class Deliverer {
   std::uint64_t wakes_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
+  std::mutex skips_mutex_;
+  std::map<std::string, std::int64_t> skips_;
 };
 
 }  // namespace formation::host::webhooks

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
 #include <set>
 #include <string>
 #include <thread>
@@ -254,6 +255,44 @@ TEST_F(Deliveries, GivesUpAfterMaxAttempts) {
   const auto e = entries(hook.id);
   EXPECT_EQ(e[0].attempts, 3);
   EXPECT_EQ(e[0].last_error, "503 from receiver");
+}
+
+// A delivery the open breaker held back was never sent: it does not count towards giving up
+// (nor towards the backoff), or a receiver down for a while would see events given up after
+// far fewer requests than max_attempts.
+TEST_F(Deliveries, BreakerSkipsAreNotAttempts) {
+  Receiver receiver;
+  receiver.set_mode(Receiver::Mode::fail);
+  receiver.up();
+  const Webhook hook = add_webhook(receiver.url());
+  wh::OutboxWriter writer(store_fn, {});
+  constexpr int kEvents = 6;
+  for (int i = 0; i < kEvents; ++i) {
+    ASSERT_TRUE(writer.write(Event{"usage.sample", usage_payload(i), "m"}).is_ok());
+  }
+  auto options = fast_options();
+  options.retry.max_attempts = 3;
+  options.retry.base = 10ms;
+  options.retry.cap = 20ms;
+  options.breaker_threshold = 1;
+  options.breaker_cool_down = 100ms;
+  wh::Deliverer deliverer(store_fn, options);
+  deliverer.start();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        for (const auto& e : entries(hook.id)) {
+          if (e.state != OutboxState::dead) return false;
+        }
+        return true;
+      },
+      20s));
+  deliverer.stop();
+  std::map<std::string, int> requests;
+  for (const auto& r : receiver.arrived()) ++requests[r.headers.at("x-formation-delivery")];
+  for (const auto& e : entries(hook.id)) {
+    EXPECT_GE(requests[e.idempotency_key], 3) << "given up after " << requests[e.idempotency_key]
+                                              << " requests (" << e.attempts << " claims)";
+  }
 }
 
 }  // namespace
