@@ -66,6 +66,26 @@ DomainStats stats_of(const virDomainStatsRecord& record, const std::string& id) 
   return s;
 }
 
+bool has_field(const virDomainStatsRecord& record, std::string_view field) {
+  for (int i = 0; i < record.nparams; ++i) {
+    if (field == record.params[i].field) return true;
+  }
+  return false;
+}
+
+// A driver whose bulk statistics carry no CPU counter (libvirt's test driver reports only
+// the state) still answers virDomainGetInfo: one call per domain, only on such drivers.
+void fill_from_info(virDomainPtr domain, DomainStats& s) {
+  virDomainInfo info{};
+  if (virDomainGetInfo(domain, &info) < 0) {
+    virResetLastError();
+    return;
+  }
+  s.cpu_time_ns = info.cpuTime;
+  if (s.vcpus == 0) s.vcpus = info.nrVirtCpu;
+  if (s.memory_kb_actual == 0) s.memory_kb_actual = static_cast<std::int64_t>(info.memory);
+}
+
 }  // namespace
 
 Result<std::vector<DomainStats>> LibvirtVmm::all_stats() {
@@ -88,7 +108,9 @@ Result<std::vector<DomainStats>> LibvirtVmm::all_stats() {
     bool ours = metadata != nullptr && metadata_names(metadata, id, settings_.storage_dir.string());
     free(metadata);  // NOLINT(cppcoreguidelines-no-malloc)
     virResetLastError();
-    if (ours) out.push_back(stats_of(*records[i], id));
+    if (!ours) continue;
+    out.push_back(stats_of(*records[i], id));
+    if (!has_field(*records[i], "cpu.time")) fill_from_info(d, out.back());
   }
   virDomainStatsRecordListFree(records);
   return out;

@@ -82,19 +82,7 @@ class MeshProcess : public SignedDaemonTest {
     config_->add_plugin_file(
         "mesh-wireguard.json",
         "{\"plugin\": \"mesh-wireguard\", \"parameters\": {\"manage_interface\": false}}\n");
-    if (with_instances) {
-      const auto base = config_->dir() / "base.qcow2";
-      const std::string make_base = "qemu-img create -q -f qcow2 " + base.string() + " 1G";
-      EXPECT_EQ(std::system(make_base.c_str()), 0) << make_base;
-      config_->add_plugin_file("builder-cloudinit.json",
-                               "{\"plugin\": \"builder-cloudinit\", \"parameters\": "
-                               "{\"base_image\": \"" +
-                                   base.string() + "\"}}\n");
-      config_->add_plugin_file("vmm-libvirt.json",
-                               "{\"plugin\": \"vmm-libvirt\", \"parameters\": {\"uri\": "
-                               "\"test:///default\", \"domain_type\": \"qemu\", \"network\": "
-                               "{\"type\": \"none\"}}}\n");
-    }
+    if (with_instances) add_instance_plugins();
     start_daemon();
   }
 
@@ -392,34 +380,6 @@ class MeshInstances : public MeshProcess {
   static void SetUpTestSuite() { start(true); }
 
   // A Built build of `k` (a minimal Formfile); its id.
-  static std::string build(const Key& k) {
-    const auto dir = config_->dir() / ("context-" + random_hex(4));
-    std::filesystem::create_directories(dir);
-    std::ofstream(dir / "Formfile") << "NAME mesh-test\nUSER username:dev passwd:secret\n";
-    const auto archive = config_->dir() / ("context-" + random_hex(4) + ".tgz");
-    auto index = build_context::pack_directory(dir, archive, ContextLimits{});
-    EXPECT_TRUE(index.is_ok()) << index.status().to_string();
-    std::ifstream in(archive, std::ios::binary);
-    const std::string body{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    auto accepted = call(k, "POST", "/v1/builds", body);
-    EXPECT_EQ(accepted.status, 202) << accepted.body;
-    if (accepted.status != 202) return "";
-    auto done = wait_operation(k, (*accepted.json)["operation"]["id"].GetString());
-    EXPECT_EQ(done.str("state"), "succeeded") << done.body;
-    return (*accepted.json)["build_id"].GetString();
-  }
-
-  static Reply wait_operation(const Key& k, const std::string& id) {
-    Reply r;
-    for (int i = 0; i < 300; ++i) {
-      r = call(k, "GET", "/v1/operations/" + id);
-      if (r.status != 200) return r;
-      if (r.str("state") == "succeeded" || r.str("state") == "failed") return r;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return r;
-  }
-
   static Result<MeshPeer> row_at(const std::string& address) {
     auto tx = store_->store->begin();
     if (!tx.is_ok()) return tx.status();
@@ -439,7 +399,7 @@ class MeshInstances : public MeshProcess {
 
 TEST_F(MeshInstances, AnInstanceGetsAnAddressAJoinSeedAndFreesThemWhenDeleted) {
   Key me = random_key();
-  const std::string build_id = build(me);
+  const std::string build_id = build_image(me);
   ASSERT_FALSE(build_id.empty());
   auto created = call(me, "POST", "/v1/instances", R"({"build_id": ")" + build_id + R"("})");
   ASSERT_EQ(created.status, 202) << created.body;
@@ -489,7 +449,7 @@ TEST_F(MeshInstances, AnInstanceGetsAnAddressAJoinSeedAndFreesThemWhenDeleted) {
 
 TEST_F(MeshInstances, ARefusedCreateKeepsNoAddress) {
   Key me = random_key();
-  const std::string build_id = build(me);
+  const std::string build_id = build_image(me);
   ASSERT_FALSE(build_id.empty());
   // Validation first: nothing is reserved for a request that is refused before.
   EXPECT_EQ(call(me, "POST", "/v1/instances",

@@ -1,6 +1,12 @@
 #include "signed_daemon.hpp"
 
 #include <cstdint>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <thread>
+
+#include "build_context.hpp"
 
 #include "plugins/plugin_library.hpp"
 #include "support/raw_http_client.hpp"
@@ -118,6 +124,49 @@ void SignedDaemonTest::make_config(const std::string& extra_json) {
 void SignedDaemonTest::start_daemon() {
   daemon_ = new DaemonProcess(config_->dir());
   if (daemon_->started()) store_ = new InProcessStore(*db_file_);
+}
+
+void SignedDaemonTest::add_instance_plugins() {
+  const auto base = config_->dir() / "base.qcow2";
+  const std::string make_base = "qemu-img create -q -f qcow2 " + base.string() + " 1G";
+  EXPECT_EQ(std::system(make_base.c_str()), 0) << make_base;
+  config_->add_plugin_file("builder-cloudinit.json",
+                           "{\"plugin\": \"builder-cloudinit\", \"parameters\": "
+                           "{\"base_image\": \"" +
+                               base.string() + "\"}}\n");
+  config_->add_plugin_file("vmm-libvirt.json",
+                           "{\"plugin\": \"vmm-libvirt\", \"parameters\": {\"uri\": "
+                           "\"test:///default\", \"domain_type\": \"qemu\", \"network\": "
+                           "{\"type\": \"none\"}}}\n");
+}
+
+std::string SignedDaemonTest::build_image(const Key& k) {
+  const auto dir = config_->dir() / ("context-" + random_hex(4));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "Formfile") << "NAME test-image\nUSER username:dev passwd:secret\n";
+  const auto archive = config_->dir() / ("context-" + random_hex(4) + ".tgz");
+  auto index = build_context::pack_directory(dir, archive, ContextLimits{});
+  EXPECT_TRUE(index.is_ok()) << index.status().to_string();
+  std::ifstream in(archive, std::ios::binary);
+  const std::string body{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  auto accepted = call(k, "POST", "/v1/builds", body);
+  EXPECT_EQ(accepted.status, 202) << accepted.body;
+  if (accepted.status != 202) return "";
+  auto done = wait_operation(k, (*accepted.json)["operation"]["id"].GetString());
+  EXPECT_EQ(done.str("state"), "succeeded") << done.body;
+  if (done.str("state") != "succeeded") return "";
+  return (*accepted.json)["build_id"].GetString();
+}
+
+Reply SignedDaemonTest::wait_operation(const Key& k, const std::string& id) {
+  Reply r;
+  for (int i = 0; i < 300; ++i) {
+    r = call(k, "GET", "/v1/operations/" + id);
+    if (r.status != 200) return r;
+    if (r.str("state") == "succeeded" || r.str("state") == "failed") return r;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return r;
 }
 
 void SignedDaemonTest::TearDownTestSuite() {

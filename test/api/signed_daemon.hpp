@@ -92,6 +92,15 @@ class SignedDaemonTest : public ::testing::Test {
   static void make_config(const std::string& extra_json = "");
   static void start_daemon();
   static void TearDownTestSuite();
+  // Instances for real: builder-cloudinit over an empty 1 GiB base image and vmm-libvirt on
+  // libvirt's test:///default driver (no network). Call between make_config() and
+  // start_daemon(); make_config() then needs a node capacity ("node": {"capacity": ...}).
+  static void add_instance_plugins();
+  // A build of a minimal Formfile through POST /v1/builds, waited for; "" (and a test
+  // failure) when it did not succeed.
+  static std::string build_image(const Key& k);
+  // Polls GET /v1/operations/{id} until it succeeded or failed (30 s at most).
+  static Reply wait_operation(const Key& k, const std::string& id);
 
   void SetUp() override;
 

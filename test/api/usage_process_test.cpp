@@ -1,0 +1,188 @@
+// Usage end to end: formationd with vmm-libvirt on libvirt's test driver, metering-usage
+// every second with a threshold, and a webhook to a real loopback receiver. An instance
+// created through the API is metered: GET /v1/instances/{id}/usage and GET /v1/usage show
+// it to its owner (and to no one else), `form usage` prints it, and the threshold's
+// violation reaches the owner's webhook, signed.
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "../webhooks/receiver.hpp"
+#include "signed_daemon.hpp"
+#include "webhooks/delivery_keys.hpp"
+
+namespace formation::testing {
+namespace {
+
+class UsageProcess : public SignedDaemonTest {
+ protected:
+  static void SetUpTestSuite() {
+    make_config("\"node\": {\"capacity\": {\"vcpus\": 4, \"memory_mb\": 4096, \"disk_gb\": 50}}");
+    add_instance_plugins();
+    // The test driver's CPU counter runs with the wall clock, so any running instance uses
+    // more than 0.01 CPU seconds per period: the threshold is crossed at the first period.
+    config_->add_plugin_file(
+        "metering-usage.json",
+        R"({"plugin": "metering-usage", "parameters": {"period_seconds": 1, "thresholds": [)"
+        R"({"name": "busy", "resource": "cpu", "kind": "absolute", "limit": 0.01}]}})"
+        "\n");
+    start_daemon();
+  }
+
+  // A started instance of `k`'s.
+  static std::string create_instance(const Key& k) {
+    const std::string build_id = build_image(k);
+    if (build_id.empty()) return "";
+    auto created = call(k, "POST", "/v1/instances", R"({"build_id": ")" + build_id + R"("})");
+    EXPECT_EQ(created.status, 202) << created.body;
+    if (created.status != 202) return "";
+    auto done = wait_operation(k, (*created.json)["operation"]["id"].GetString());
+    EXPECT_EQ(done.str("state"), "succeeded") << done.body;
+    return (*created.json)["instance"]["id"].GetString();
+  }
+
+  // GET /v1/instances/{id}/usage until its last period is there (20 s at most).
+  static Reply metered(const Key& k, const std::string& id) {
+    Reply r;
+    for (int i = 0; i < 200; ++i) {
+      r = call(k, "GET", "/v1/instances/" + id + "/usage");
+      if (r.status != 200 || (*r.json)["last_period"].IsObject()) return r;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return r;
+  }
+};
+
+// `form --api URL --key FILE args`: exit status and what it printed (stdout and stderr).
+std::pair<int, std::string> form(const std::string& api, const std::string& key_file,
+                                 const std::string& args) {
+  // The key file is encrypted; form reads its passphrase from the environment when it has
+  // no terminal.
+  const std::string command = "FORM_PASSPHRASE='usage test' " + std::string(FORM_BINARY) +
+                              " --api " + api + " --key " + key_file + " " + args + " 2>&1";
+  std::string out;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return {-1, ""};
+  std::array<char, 4096> buf{};
+  while (std::fgets(buf.data(), static_cast<int>(buf.size()), pipe) != nullptr) out += buf.data();
+  const int status = ::pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+TEST_F(UsageProcess, AnInstanceIsMeteredAndItsOwnerSeesItsUsage) {
+  Key me = random_key();
+  const std::string id = create_instance(me);
+  ASSERT_FALSE(id.empty());
+
+  auto usage = metered(me, id);
+  ASSERT_EQ(usage.status, 200) << usage.body;
+  const auto& doc = *usage.json;
+  EXPECT_EQ(usage.str("instance_id"), id);
+  EXPECT_EQ(usage.str("owner"), me.address);
+  ASSERT_TRUE(doc["last_period"].IsObject()) << "no period metered within 20 s: " << usage.body;
+  const auto& last = doc["last_period"]["metrics"];
+  const auto& total = doc["since_creation"]["metrics"];
+  for (const char* m : {"cpu_seconds", "cpu_percent_avg", "memory_gb", "memory_percent",
+                        "storage_gb", "network_egress_mb", "network_ingress_mb", "gpu_seconds"}) {
+    ASSERT_TRUE(last[m].IsNumber()) << m << " in " << usage.body;
+    EXPECT_GE(last[m].GetDouble(), 0) << m;
+    EXPECT_GE(total[m].GetDouble() + 1e-9,
+              m == std::string("cpu_seconds") ? last[m].GetDouble() : 0)
+        << m;
+  }
+  EXPECT_GT(last["cpu_seconds"].GetDouble(), 0) << usage.body;
+  EXPECT_LE(last["cpu_percent_avg"].GetDouble(), 100);
+
+  // The list has it; a stranger sees neither the instance's usage nor anything in its list.
+  auto mine = call(me, "GET", "/v1/usage");
+  ASSERT_EQ(mine.status, 200) << mine.body;
+  ASSERT_EQ((*mine.json)["items"].Size(), 1U) << mine.body;
+  EXPECT_EQ(std::string((*mine.json)["items"][0]["instance_id"].GetString()), id);
+  Key stranger = random_key();
+  EXPECT_EQ(call(stranger, "GET", "/v1/instances/" + id + "/usage").status, 404);
+  auto theirs = call(stranger, "GET", "/v1/usage");
+  ASSERT_EQ(theirs.status, 200);
+  EXPECT_EQ((*theirs.json)["items"].Size(), 0U);
+  EXPECT_EQ(call(stranger, "GET", "/v1/usage?owner=" + me.address).status, 403);
+  auto as_admin = call(*admin_, "GET", "/v1/usage?owner=" + me.address);
+  ASSERT_EQ(as_admin.status, 200) << as_admin.body;
+  EXPECT_EQ((*as_admin.json)["items"].Size(), 1U);
+  auto bad = call(me, "GET", "/v1/usage?owner=bob");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.message.find("owner"), std::string::npos) << bad.message;
+}
+
+TEST_F(UsageProcess, FormUsagePrintsATableAndJson) {
+  // A key `form` imports from its hex, so that the test signs as the same account.
+  std::string hex;
+  Key me;
+  do {
+    hex = random_hex(32);
+  } while (!identity::parse_private_key(hex).is_ok());
+  me = key_from(hex);
+  const auto hex_file = config_->dir() / ("key-" + random_hex(4) + ".hex");
+  std::ofstream(hex_file) << hex << "\n";
+  const auto key_file = (config_->dir() / ("key-" + random_hex(4) + ".json")).string();
+  const std::string api = daemon_->url();
+  ASSERT_EQ(form(api, key_file, "key import --private-key-file " + hex_file.string()).first, 0);
+
+  const std::string id = create_instance(me);
+  ASSERT_FALSE(id.empty());
+  ASSERT_TRUE((*metered(me, id).json)["last_period"].IsObject());
+
+  auto [status, table] = form(api, key_file, "usage");
+  EXPECT_EQ(status, 0) << table;
+  EXPECT_NE(table.find("INSTANCE"), std::string::npos) << table;
+  EXPECT_NE(table.find("CPU S"), std::string::npos) << table;
+  EXPECT_NE(table.find(id), std::string::npos) << table;
+  EXPECT_NE(table.find("since "), std::string::npos) << table;
+
+  auto [json_status, json] = form(api, key_file, "--output json usage " + id);
+  EXPECT_EQ(json_status, 0) << json;
+  rapidjson::Document doc;
+  doc.Parse(json.c_str());
+  ASSERT_FALSE(doc.HasParseError()) << json;
+  EXPECT_EQ(std::string(doc["instance_id"].GetString()), id);
+
+  auto [missing_status, missing] = form(api, key_file, "usage 0123456789abcdef");
+  EXPECT_EQ(missing_status, 1) << missing;
+  EXPECT_NE(missing.find("form instance list"), std::string::npos) << missing;
+}
+
+TEST_F(UsageProcess, AThresholdViolationReachesTheOwnersWebhookSigned) {
+  Receiver receiver;
+  receiver.up();
+  Key me = random_key();
+  auto hook = call(me, "POST", "/v1/webhooks",
+                   R"({"url": ")" + receiver.url() + R"(", "events": ["threshold"]})");
+  ASSERT_EQ(hook.status, 201) << hook.body;
+  const std::string secret = hook.str("secret");
+  const std::string id = create_instance(me);
+  ASSERT_FALSE(id.empty());
+
+  ASSERT_TRUE(receiver.wait_delivered(1, std::chrono::seconds(30)))
+      << "no threshold.violation delivered within 30 s";
+  const auto got = receiver.delivered().front();
+  EXPECT_EQ(got.headers.at("x-formation-event"), "threshold.violation");
+  EXPECT_EQ(got.headers.at("x-formation-signature"), host::webhooks::sign_body(secret, got.body));
+  rapidjson::Document doc;
+  doc.Parse(got.body.c_str());
+  ASSERT_FALSE(doc.HasParseError()) << got.body;
+  EXPECT_EQ(std::string(doc["threshold"].GetString()), "busy");
+  EXPECT_EQ(std::string(doc["instance_id"].GetString()), id);
+  EXPECT_EQ(std::string(doc["user_id"].GetString()), me.address);
+  EXPECT_GT(doc["value"].GetDouble(), doc["limit"].GetDouble());
+  // Once per crossing: the instance stays busy, so a few more periods bring nothing new.
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  EXPECT_EQ(receiver.delivered().size(), 1U);
+}
+
+}  // namespace
+}  // namespace formation::testing
