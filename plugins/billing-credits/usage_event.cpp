@@ -10,6 +10,9 @@ namespace {
 
 constexpr std::size_t kMaxIdLength = 128;
 constexpr std::size_t kMaxPayloadBytes = std::size_t{64} * 1024;
+// Usage periods are recent; the bounds keep every time representable as a TimePoint.
+constexpr int kMinYear = 1970;
+constexpr int kMaxYear = 2200;
 
 // The digits at [pos, pos + n) as a number; -1 when any is not a digit.
 int digits(std::string_view s, std::size_t pos, std::size_t n) {
@@ -49,6 +52,9 @@ Result<TimePoint> parse_rfc3339_utc(std::string_view text) {
       text[16] != ':' || hour > 23 || minute > 59 || second > 59) {
     return bad();
   }
+  // system_clock counts nanoseconds in 64 bits (years 1678 to 2262): a year outside that
+  // overflowed the conversion below (found by fuzz_billing_input; kept in its corpus).
+  if (year < kMinYear || year > kMaxYear) return bad();
   const std::chrono::year_month_day date{std::chrono::year(year), std::chrono::month(month),
                                          std::chrono::day(day)};
   if (!date.ok()) return bad();
