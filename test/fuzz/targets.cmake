@@ -8,3 +8,4 @@ formation_add_fuzzer(fuzz_pdns_remote SOURCE fuzz_pdns_remote.cpp LIBS $<IF:$<BO
 formation_add_fuzzer(fuzz_mesh_input SOURCE fuzz_mesh_input.cpp LIBS $<IF:$<BOOL:${FORMATION_FUZZ}>,mesh_wireguard_parse_fuzz,mesh_wireguard_core>)
 formation_add_fuzzer(fuzz_webhook_input SOURCE fuzz_webhook_input.cpp LIBS $<IF:$<BOOL:${FORMATION_FUZZ}>,formation_webhook_input_fuzz,formation_webhook_input>)
 formation_add_fuzzer(fuzz_billing_input SOURCE fuzz_billing_input.cpp LIBS $<IF:$<BOOL:${FORMATION_FUZZ}>,billing_credits_parse_fuzz,billing_credits_core>)
+formation_add_fuzzer(fuzz_metering_params SOURCE fuzz_metering_params.cpp LIBS $<IF:$<BOOL:${FORMATION_FUZZ}>,metering_usage_parse_fuzz,metering_usage_core>)
