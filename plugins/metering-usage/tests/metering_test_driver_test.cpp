@@ -4,10 +4,10 @@
 // formation-<id> plus the <formation:instance> metadata), instances are rows in the store.
 //
 // What the test driver reports (libvirt 9): virConnectGetAllDomainStats gives only the
-// state group, no cpu.time, vcpu or balloon fields, so every bulk counter reads 0 and does
-// not move; virDomainGetInfo's cpuTime is the time of day. The assertions compare with a
-// direct bulk reading on our own connection, and the counter math is also run on two real
-// virDomainGetInfo readings.
+// state group (no cpu.time, vcpu or balloon fields); virDomainGetInfo gives the vCPUs, the
+// memory and a cpuTime that is the time of day, so it moves between two readings. The
+// assertions compare with the same readings made directly on our own connection before and
+// after the plugin's, and the counter math is also run on two direct readings.
 #include <gtest/gtest.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -40,7 +40,6 @@ using namespace std::chrono_literals;
 
 const std::string kAlice = "0x" + std::string(40, 'a');
 const std::string kBob = "0x" + std::string(40, 'b');
-constexpr const char* kBulkStats = "cpu.time";
 
 // `argv` run without a shell; true when it exited 0.
 bool run(std::vector<std::string> argv) {
@@ -54,13 +53,14 @@ bool run(std::vector<std::string> argv) {
   return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-// The fields of one active domain in virConnectGetAllDomainStats, read as vmm-libvirt asks.
-using Fields = std::map<std::string, std::uint64_t, std::less<>>;
-
-std::uint64_t field(const Fields& fields, std::string_view name) {
-  auto it = fields.find(name);
-  return it == fields.end() ? 0 : it->second;
-}
+// One active domain's counters as the driver gives them: the bulk call's fields, and
+// virDomainGetInfo's where the bulk call carries no CPU counter.
+struct Reading {
+  std::map<std::string, std::uint64_t, std::less<>> bulk;
+  std::uint64_t cpu_time_ns = 0;
+  std::int64_t vcpus = 0;
+  std::int64_t memory_kb = 0;
+};
 
 class MeteringOnTestDriver : public ::testing::Test {
  protected:
@@ -132,8 +132,8 @@ class MeteringOnTestDriver : public ::testing::Test {
     ASSERT_TRUE((*tx)->commit().is_ok());
   }
 
-  // The bulk reading vmm-libvirt makes, on our own connection, by domain name.
-  std::map<std::string, Fields> bulk_reading() {
+  // What the driver reports for every active domain, by name, on our own connection.
+  std::map<std::string, Reading> direct_reading() {
     const unsigned groups = VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_CPU_TOTAL |
                             VIR_DOMAIN_STATS_BALLOON | VIR_DOMAIN_STATS_VCPU |
                             VIR_DOMAIN_STATS_INTERFACE | VIR_DOMAIN_STATS_BLOCK;
@@ -141,17 +141,26 @@ class MeteringOnTestDriver : public ::testing::Test {
     const int n = virConnectGetAllDomainStats(conn_, groups, &records,
                                               VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE);
     EXPECT_GE(n, 0) << virGetLastErrorMessage();
-    std::map<std::string, Fields> out;
+    std::map<std::string, Reading> out;
     for (int i = 0; i < n; ++i) {
-      auto& fields = out[virDomainGetName(records[i]->dom)];
+      auto& r = out[virDomainGetName(records[i]->dom)];
       for (int p = 0; p < records[i]->nparams; ++p) {
         const auto& param = records[i]->params[p];
-        if (param.type == VIR_TYPED_PARAM_ULLONG) fields[param.field] = param.value.ul;
-        if (param.type == VIR_TYPED_PARAM_UINT) fields[param.field] = param.value.ui;
+        if (param.type == VIR_TYPED_PARAM_ULLONG) r.bulk[param.field] = param.value.ul;
+        if (param.type == VIR_TYPED_PARAM_UINT) r.bulk[param.field] = param.value.ui;
         if (param.type == VIR_TYPED_PARAM_INT) {
-          fields[param.field] = static_cast<std::uint64_t>(param.value.i);
+          r.bulk[param.field] = static_cast<std::uint64_t>(param.value.i);
         }
       }
+      virDomainInfo info{};
+      EXPECT_EQ(virDomainGetInfo(records[i]->dom, &info), 0);
+      const auto bulk = [&](const char* name, std::uint64_t otherwise) {
+        auto it = r.bulk.find(name);
+        return it == r.bulk.end() ? otherwise : it->second;
+      };
+      r.cpu_time_ns = bulk("cpu.time", info.cpuTime);
+      r.vcpus = static_cast<std::int64_t>(bulk("vcpu.current", info.nrVirtCpu));
+      r.memory_kb = static_cast<std::int64_t>(bulk("balloon.current", info.memory));
     }
     if (records != nullptr) virDomainStatsRecordListFree(records);
     return out;
@@ -207,14 +216,14 @@ TEST_F(MeteringOnTestDriver, TheSecondTickMetersEachRunningInstanceOfTheStore) {
   });
 
   auto& meter = make_meter();
-  const auto before = bulk_reading();
+  const auto before = direct_reading();
   auto first = meter.sample_now();
   ASSERT_TRUE(first.is_ok()) << first.status().to_string();
   EXPECT_TRUE(first->empty()) << "the first tick only sets baselines";
   EXPECT_TRUE(records_of(alice_vm).empty());
 
   auto second = meter.sample_now();
-  const auto after = bulk_reading();
+  const auto after = direct_reading();
   ASSERT_TRUE(second.is_ok()) << second.status().to_string();
 
   // The driver lists the stranger as active too: it is left out because the store does not
@@ -237,14 +246,13 @@ TEST_F(MeteringOnTestDriver, TheSecondTickMetersEachRunningInstanceOfTheStore) {
     const auto& sample = by_id[id];
     const auto& b = before.at("formation-" + id);
     const auto& a = after.at("formation-" + id);
-    // The plugin's two readings lie between ours, so the CPU it metered is bounded by what
-    // the counter moved between ours (exactly that when the counter is static, as here).
-    const double moved =
-        static_cast<double>(counter_delta(field(b, kBulkStats), field(a, kBulkStats))) / 1e9;
-    if (field(b, kBulkStats) == field(a, kBulkStats)) {
+    // The plugin's two readings lie between ours, so the CPU it metered is at most what
+    // the counter moved between ours, and exactly that when it did not move.
+    const double moved = static_cast<double>(counter_delta(b.cpu_time_ns, a.cpu_time_ns)) / 1e9;
+    if (b.cpu_time_ns == a.cpu_time_ns) {
       EXPECT_EQ(sample.metrics.cpu_seconds, moved) << id;
     } else {
-      EXPECT_GE(sample.metrics.cpu_seconds, 0.0) << id;
+      EXPECT_GT(sample.metrics.cpu_seconds, 0.0) << id;
       EXPECT_LE(sample.metrics.cpu_seconds, moved) << id;
     }
     EXPECT_LT(sample.period.start, sample.period.end) << id;
@@ -253,8 +261,10 @@ TEST_F(MeteringOnTestDriver, TheSecondTickMetersEachRunningInstanceOfTheStore) {
     ASSERT_EQ(stored.size(), 1U) << id;
     EXPECT_EQ(stored[0].owner, sample.user_id);
     EXPECT_EQ(stored[0].cpu_seconds, sample.metrics.cpu_seconds);
-    EXPECT_EQ(stored[0].vcpus, static_cast<std::int64_t>(field(a, "vcpu.current")));
-    EXPECT_EQ(stored[0].memory_mb, static_cast<std::int64_t>(field(a, "balloon.current") / 1024));
+    EXPECT_EQ(stored[0].vcpus, a.vcpus);
+    EXPECT_EQ(stored[0].vcpus, 2);  // as defined
+    EXPECT_EQ(stored[0].memory_mb, a.memory_kb / 1024);
+    EXPECT_EQ(stored[0].memory_mb, 512);
 
     auto current = meter.current_usage(id);
     ASSERT_TRUE(current.is_ok()) << current.status().to_string();
@@ -296,22 +306,27 @@ TEST_F(MeteringOnTestDriver, TheSecondTickMetersEachRunningInstanceOfTheStore) {
   EXPECT_EQ(meter.current_usage(stranger_vm).status().code(), StatusCode::not_found);
 }
 
-TEST_F(MeteringOnTestDriver, TheBulkCountersOfTheTestDriverDoNotMove) {
+// The driver's bulk call has no CPU counter; what is metered follows virDomainGetInfo's,
+// which moves with the clock: never more than it moved around the two ticks.
+TEST_F(MeteringOnTestDriver, WithoutABulkCpuCounterTheDomainInfoIsMetered) {
   const auto id = add_domain("e5e5e5e5e5e5e5e5");
   if (HasFatalFailure()) return;
   add_instance(id, kAlice);
   auto& meter = make_meter();
+  const auto before = direct_reading().at("formation-" + id);
   ASSERT_TRUE(meter.sample_now().is_ok());
   auto second = meter.sample_now();
+  const auto after = direct_reading().at("formation-" + id);
   ASSERT_TRUE(second.is_ok());
   ASSERT_EQ(second->size(), 1U);
-  // What the driver's bulk call gives (state only) is what reaches the user: a running
-  // domain with no CPU time, vCPUs or memory in its stats.
-  const auto reading = bulk_reading().at("formation-" + id);
-  EXPECT_TRUE(reading.contains("state.state"));
-  EXPECT_FALSE(reading.contains(kBulkStats));
-  EXPECT_EQ(second->front().metrics.cpu_seconds, 0.0);
-  EXPECT_EQ(second->front().metrics.cpu_percent_avg, 0.0);
+  EXPECT_TRUE(after.bulk.contains("state.state"));
+  EXPECT_FALSE(after.bulk.contains("cpu.time"));
+  ASSERT_GT(after.cpu_time_ns, before.cpu_time_ns);
+  const auto& m = second->front().metrics;
+  EXPECT_GT(m.cpu_seconds, 0.0);
+  EXPECT_LE(m.cpu_seconds, static_cast<double>(after.cpu_time_ns - before.cpu_time_ns) / 1e9);
+  EXPECT_GE(m.cpu_percent_avg, 0.0);
+  EXPECT_LE(m.cpu_percent_avg, 100.0);
 }
 
 // The counter math on what the driver does report: two virDomainGetInfo readings of one
