@@ -248,6 +248,72 @@ TEST_F(FormAccount, ErrorsCarryAccountHints) {
   }
 }
 
+// ---- credits and ledger -------------------------------------------------------------------
+
+TEST_F(FormAccount, CreditsShowsTheBalanceAndJsonIsTheServersBytes) {
+  const std::string key = import_key(kAdminKey, "admin");
+  const std::string body = std::string(R"({"address":")") + kAdminAddress +
+                           R"(","balance_micro":12500000,"balance":"12.500000","plan":"default"})";
+  ScriptedServer server({{200, body}});
+  auto shown = form_run({"--api", server.url(), "--key", key, "account", "credits"});
+  ASSERT_EQ(shown.code, 0) << shown.err;
+  EXPECT_EQ(server.requests()[0].rfind(
+                std::string("GET /v1/accounts/") + kAdminAddress + "/credits HTTP/1.1\r\n", 0),
+            0u)
+      << server.requests()[0];
+  EXPECT_NE(server.requests()[0].find("X-Formation-Signature: 0x"), std::string::npos);
+  EXPECT_EQ(shown.out, std::string("address        ") + kAdminAddress +
+                           "\n"
+                           "balance        12.500000 credits\n"
+                           "balance micro  12500000\n"
+                           "plan           default\n");
+  auto json = form_run({"--api", server.url(), "--key", key, "-o", "json", "account", "credits"});
+  ASSERT_EQ(json.code, 0) << json.err;
+  EXPECT_EQ(json.out, body + "\n");
+  auto bad = form_run({"account", "credits", "0x123"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("invalid address"), std::string::npos) << bad.err;
+}
+
+TEST_F(FormAccount, LedgerListsEntriesAndFollowsPageTokens) {
+  const std::string key = import_key(kAdminKey, "admin");
+  ScriptedServer server(
+      {{200, R"({"items":[{"id":"b","amount_micro":-36000,"amount":"-0.036000","reason":"usage",)"
+             R"("instance_id":"1f2e","period":{"start":"2026-12-07T07:00:00Z",)"
+             R"("end":"2026-12-07T08:00:00Z"},"created_at":"2026-12-07T08:00:01Z"}],)"
+             R"("next_page_token":"t/1"})"},
+       {200, R"({"items":[{"id":"a","amount_micro":5000000,"amount":"5.000000",)"
+             R"("reason":"admin credit: promo","instance_id":null,"period":null,)"
+             R"("created_at":"2026-12-07T06:00:00Z"}],"next_page_token":""})"}});
+  auto listed = form_run({"--api", server.url(), "--key", key, "account", "ledger",
+                          "0x1111111111111111111111111111111111111111", "--all", "--limit", "1"});
+  ASSERT_EQ(listed.code, 0) << listed.err;
+  auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].rfind(
+                "GET /v1/accounts/0x1111111111111111111111111111111111111111/ledger?limit=1 ", 0),
+            0u)
+      << requests[0];
+  EXPECT_NE(requests[1].find("/ledger?limit=1&page_token=t%2F1 HTTP/1.1"), std::string::npos)
+      << requests[1];
+  EXPECT_EQ(listed.out,
+            "CREATED               AMOUNT     REASON               INSTANCE  PERIOD START\n"
+            "2026-12-07T08:00:01Z  -0.036000  usage                1f2e      2026-12-07T07:00:00Z\n"
+            "2026-12-07T06:00:00Z  5.000000   admin credit: promo\n");
+}
+
+TEST_F(FormAccount, CreditsWithoutABillingPluginSaysSo) {
+  const std::string key = import_key(kAdminKey, "admin");
+  ScriptedServer server(
+      {{501, R"({"error":{"code":"unsupported","message":"no billing","request_id":"r5"}})"},
+       {501, R"({"error":{"code":"unsupported","message":"no billing","request_id":"r6"}})"}});
+  for (const char* verb : {"credits", "ledger"}) {
+    auto r = form_run({"--api", server.url(), "--key", key, "account", verb});
+    EXPECT_NE(r.code, 0) << verb;
+    EXPECT_NE(r.err.find("billing-credits"), std::string::npos) << verb << ": " << r.err;
+  }
+}
+
 // ---- end to end: a real formationd with state-sqlite -----------------------------------
 
 TEST_F(FormAccount, EndToEndAgainstFormationd) {
@@ -307,6 +373,46 @@ TEST_F(FormAccount, EndToEndAgainstFormationd) {
   if (gone.code == 1) {
     EXPECT_NE(gone.err.find("form account create"), std::string::npos) << gone.err;
   }
+}
+
+TEST_F(FormAccount, CreditsAndLedgerEndToEndAgainstFormationdWithBilling) {
+  const std::string admin_key = import_key(kAdminKey, "admin");
+  const std::string user_key = import_key(kUserKey, "user");
+  const std::string user = address_of(kUserKey);
+  formation::testing::TempConfig config({PLUGIN_BUILD_DIR},
+                                        std::string(R"("admins": [")") + kAdminAddress + "\"]");
+  config.add_plugin_file("state-sqlite.json",
+                         R"({"plugin": "state-sqlite", "instance": "default", "parameters": {}})");
+  config.add_plugin_file(
+      "billing-credits.json",
+      R"({"plugin": "billing-credits", "parameters": {"sweep_interval_seconds": 0}})");
+  formation::testing::DaemonProcess daemon(config.dir());
+  ASSERT_TRUE(daemon.started()) << daemon.startup_output();
+  auto as_user = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--api", daemon.url(), "--key", user_key});
+    return form_run(args);
+  };
+  ASSERT_EQ(as_user({"account", "create", "--name", "billed"}).code, 0);
+
+  auto credits = as_user({"account", "credits"});
+  ASSERT_EQ(credits.code, 0) << credits.err;
+  EXPECT_NE(credits.out.find("0.000000 credits"), std::string::npos) << credits.out;
+  EXPECT_NE(credits.out.find(user), std::string::npos) << credits.out;
+  auto json = as_user({"account", "credits", "-o", "json"});
+  EXPECT_NE(json.out.find(R"("balance_micro":0)"), std::string::npos) << json.out;
+  auto ledger = as_user({"account", "ledger"});
+  ASSERT_EQ(ledger.code, 0) << ledger.err;
+  EXPECT_EQ(ledger.out, "");
+  EXPECT_NE(ledger.err.find("no ledger entries"), std::string::npos) << ledger.err;
+
+  // Another account's credits are refused (403: exit 4) with the account hint; the admin
+  // reads them.
+  auto others = as_user({"account", "credits", kAdminAddress});
+  EXPECT_EQ(others.code, 4) << others.err;
+  EXPECT_NE(others.err.find("only the account itself or an admin"), std::string::npos)
+      << others.err;
+  auto admin = form_run({"--api", daemon.url(), "--key", admin_key, "account", "ledger", user});
+  EXPECT_EQ(admin.code, 0) << admin.err;
 }
 
 }  // namespace

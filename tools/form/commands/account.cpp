@@ -1,5 +1,6 @@
-// form account create | show | update | delete | list: the signer's own account and, for
-// admins, every account (DESIGN.md §5; docs/cli.md, "form account").
+// form account create | show | update | delete | list | credits | ledger: the signer's own
+// account, its credits and ledger and, for admins, every account (DESIGN.md §5; docs/cli.md,
+// "form account").
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -102,6 +103,11 @@ CliError account_error(const Response& response, const std::string& what,
                "; create it with 'form account create --name NAME' (signed with its key)";
       else
         hint = "this formationd has no accounts API; check --api and the server's version";
+      break;
+    case 501:
+      hint =
+          "this network has no billing plugin; its operator enables billing-credits in "
+          "plugins.d/";
       break;
     case 409:
     case 412:
@@ -246,6 +252,57 @@ int account_list(Context& context, const Args& args) {
   return 0;
 }
 
+int account_credits(Context& context, const Args& args) {
+  const std::string address = target_address(context, args);
+  Response response =
+      call(context, Request::get("/v1/accounts/" + address + "/credits", Auth::kSigned),
+           "read the credits of", address);
+  if (context.json()) {
+    print_raw_json(context.out(), response.body);
+    return 0;
+  }
+  rapidjson::Document doc = parse_object(response);
+  Table table;
+  table.add_row({"address", scalar(doc, "address")});
+  table.add_row({"balance", scalar(doc, "balance") + " credits"});
+  table.add_row({"balance micro", scalar(doc, "balance_micro")});
+  table.add_row({"plan", scalar(doc, "plan")});
+  table.print(context.out());
+  return 0;
+}
+
+int account_ledger(Context& context, const Args& args) {
+  const std::string address = target_address(context, args);
+  ListRequest request{"/v1/accounts/" + address + "/ledger", "items", ""};
+  request.all = args.has("all");
+  if (args.values.count("limit"))
+    request.query = "limit=" + std::to_string(positive_integer(args, "limit"));
+  request.page_token = args.get("page-token");
+  PagedList list = fetch_list(request, [&](const std::string& target) {
+    return call(context, Request::get(target, Auth::kSigned), "read the ledger of", address);
+  });
+  if (context.json()) {
+    print_list_json(context, list, !request.all);
+    return 0;
+  }
+  Table table({"created", "amount", "reason", "instance", "period start"});
+  for (const auto& item : list.items.GetArray()) {
+    std::string start;
+    if (item.HasMember("period") && item["period"].IsObject())
+      start = scalar(item["period"], "start");
+    table.add_row({scalar(item, "created_at"), scalar(item, "amount"), scalar(item, "reason"),
+                   scalar(item, "instance_id"), start});
+  }
+  if (table.empty())
+    context.err() << "no ledger entries for " << address << "\n";
+  else
+    table.print(context.out());
+  if (!list.next.empty())
+    context.err() << "more entries: run again with --page-token " << list.next
+                  << " (or --all for every page)\n";
+  return 0;
+}
+
 const Registrar kAccountCreate([] {
   Command c;
   c.name = "account create";
@@ -321,6 +378,41 @@ const Registrar kAccountList([] {
                {"page-token", "TOKEN", "start at this page (from a previous answer)"},
                {"all", "", "follow page tokens until the last page"}};
   c.handler = account_list;
+  return c;
+}());
+
+const Registrar kAccountCredits([] {
+  Command c;
+  c.name = "account credits";
+  c.summary = "Show an account's credit balance (default: your own)";
+  c.usage =
+      "account credits [ADDRESS]\n"
+      "\n"
+      "GET /v1/accounts/ADDRESS/credits: the balance in credits (1 credit = 1 000 000\n"
+      "micro-credits) and the account's plan. Only the account itself or an admin may read\n"
+      "it; a network without a billing plugin answers 501.";
+  c.max_args = 1;
+  c.handler = account_credits;
+  return c;
+}());
+
+const Registrar kAccountLedger([] {
+  Command c;
+  c.name = "account ledger";
+  c.summary = "List an account's credits and debits, newest first (default: your own)";
+  c.usage =
+      "account ledger [ADDRESS] [--limit N] [--page-token TOKEN] [--all]\n"
+      "\n"
+      "GET /v1/accounts/ADDRESS/ledger, one page: admins' credits (positive) and usage\n"
+      "debits (negative, with the instance and the metering period they pay for). When there\n"
+      "are more, stderr says which --page-token gives the next page; --all follows the tokens\n"
+      "(--output json: one document like the last page, {\"items\": [...],\n"
+      "\"next_page_token\": \"\"}).";
+  c.options = {{"limit", "N", "entries per page"},
+               {"page-token", "TOKEN", "start at this page (from a previous answer)"},
+               {"all", "", "follow page tokens until the last page"}};
+  c.max_args = 1;
+  c.handler = account_ledger;
   return c;
 }());
 
