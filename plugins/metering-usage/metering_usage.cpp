@@ -68,18 +68,25 @@ Result<std::vector<UsageSample>> MeteringUsagePlugin::sample_now() {
   const std::scoped_lock lock(tick_mutex_);
   auto stats = vmm_->all_stats();
   if (!stats.is_ok()) return stats.status();
+  // The baselines move only with a commit: when the store fails, the next tick measures
+  // from the old baselines, so its one longer period holds this one's usage too.
+  UsageTracker before = tracker_;
   const auto periods = tracker_.update(*stats);
   std::vector<UsageSample> out;
   if (periods.empty()) return out;
+  const auto failed = [&](Status st) {
+    tracker_ = std::move(before);
+    return st;
+  };
   auto tx = store_->begin();
-  if (!tx.is_ok()) return tx.status();
+  if (!tx.is_ok()) return failed(tx.status());
   const auto now = std::chrono::system_clock::now();
   for (const auto& usage : periods) {
     auto sample = record(**tx, usage, now);
-    if (!sample.is_ok()) return sample.status();
+    if (!sample.is_ok()) return failed(sample.status());
     if (*sample) out.push_back(std::move(**sample));
   }
-  if (auto st = (*tx)->commit(); !st.is_ok()) return st;
+  if (auto st = (*tx)->commit(); !st.is_ok()) return failed(st);
   // Published after the commit, so that a consumer (billing) finds the record it names.
   for (const auto& sample : out) {
     host_.events().publish(Event{

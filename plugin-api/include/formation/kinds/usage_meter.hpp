@@ -16,7 +16,8 @@
 //
 // Events: publishes `usage.sample` (one per instance per period) and
 // `threshold.violation` (when a configured threshold is crossed). Consumes
-// `instance.deleted` (takes a last sample of that instance first when it can).
+// `instance.deleted` (forgets the instance: its domain is gone by then, so usage after its
+// last metered period, less than one period, is not metered).
 #pragma once
 
 #include <optional>
