@@ -1,10 +1,13 @@
 // form webhook add | list | remove | deliveries against a real formationd with state-sqlite:
 // add -> list shows it -> remove -> list is empty; the secret printed once (and in -o json);
 // refused URLs exit non-zero naming the url; usage errors send nothing; another tenant's
-// webhook is not found.
+// webhook is not found; deliveries (written into the daemon's SQLite file here, as the
+// outbox writer would) are shown with their state and last error.
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <chrono>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,6 +15,8 @@
 #include "cli.hpp"
 #include "daemon_process.hpp"
 #include "form_home.hpp"
+#include "formation/kinds/state_store.hpp"
+#include "signed_daemon.hpp"
 
 namespace {
 
@@ -36,9 +41,10 @@ class FormWebhook : public form_test::FormHome {
   static void SetUpTestSuite() {
     config_ = new formation::testing::TempConfig(
         {PLUGIN_BUILD_DIR}, std::string(R"("admins": [")") + kAdminAddress + "\"]");
+    db_file_ = config_->dir() / "state.sqlite3";
     config_->add_plugin_file(
         "state-sqlite.json",
-        R"({"plugin": "state-sqlite", "instance": "default", "parameters": {}})");
+        R"({"plugin": "state-sqlite", "parameters": {"path": ")" + db_file_.string() + "\"}}");
     daemon_ = new formation::testing::DaemonProcess(config_->dir());
   }
   static void TearDownTestSuite() {
@@ -71,6 +77,7 @@ class FormWebhook : public form_test::FormHome {
   }
 
   static inline formation::testing::TempConfig* config_ = nullptr;
+  static inline std::filesystem::path db_file_;
   static inline formation::testing::DaemonProcess* daemon_ = nullptr;
   std::string user_key_;
   std::string other_key_;
@@ -193,6 +200,65 @@ TEST_F(FormWebhook, RefusedUrlsAndEventsExitNonZeroNamingTheField) {
   EXPECT_TRUE(has(bad_event.err, "billing")) << bad_event.err;
   EXPECT_TRUE(has(bad_event.err, "hint: --events takes")) << bad_event.err;
   EXPECT_TRUE(listed_ids(user_key_).empty());
+}
+
+TEST_F(FormWebhook, DeliveriesShowWhatWasSentAndWhatWaits) {
+  auto added = as(user_key_, {"-o", "json", "webhook", "add", kReceiver, "--events", "usage"});
+  ASSERT_EQ(added.code, 0) << added.err;
+  rapidjson::Document doc;
+  doc.Parse(added.out.c_str());
+  ASSERT_TRUE(doc.IsObject() && doc.HasMember("id")) << added.out;
+  const std::string id = doc["id"].GetString();
+
+  formation::testing::InProcessStore store(db_file_);
+  ASSERT_TRUE(store.error.empty()) << store.error;
+  const auto now = std::chrono::system_clock::now();
+  std::vector<std::string> entry_ids;
+  {
+    auto tx = store.store->begin();
+    ASSERT_TRUE(tx.is_ok()) << tx.status().to_string();
+    for (int i = 0; i < 2; ++i) {
+      formation::OutboxEntry e;
+      e.id = std::string(31, 'a') + std::to_string(i);
+      e.webhook_id = id;
+      e.event_type = "usage.sample";
+      e.payload_json = R"({"instance_id": "i-1"})";
+      e.idempotency_key = std::string(63, 'b') + std::to_string(i);
+      e.next_attempt_at = now;
+      e.created_at = now;
+      e.updated_at = now;
+      auto stored = (*tx)->outbox().enqueue(e);
+      ASSERT_TRUE(stored.is_ok()) << stored.status().to_string();
+      entry_ids.push_back(e.id);
+    }
+    ASSERT_TRUE((*tx)
+                    ->outbox()
+                    .mark_failed(entry_ids[0], "503 from receiver", now + std::chrono::minutes(1))
+                    .is_ok());
+    ASSERT_TRUE((*tx)->outbox().mark_delivered(entry_ids[1]).is_ok());
+    ASSERT_TRUE((*tx)->commit().is_ok());
+  }
+
+  auto shown = as(user_key_, {"webhook", "deliveries", id});
+  ASSERT_EQ(shown.code, 0) << shown.err;
+  EXPECT_TRUE(has(shown.out, "NEXT_ATTEMPT")) << shown.out;
+  for (const char* part : {"usage.sample", "pending", "503 from receiver", "delivered"}) {
+    EXPECT_TRUE(has(shown.out, part)) << part << "\n" << shown.out;
+  }
+  for (const std::string& e : entry_ids) EXPECT_TRUE(has(shown.out, e)) << shown.out;
+  auto json = as(user_key_, {"-o", "json", "webhook", "deliveries", id, "--all"});
+  ASSERT_EQ(json.code, 0) << json.err;
+  rapidjson::Document listed;
+  listed.Parse(json.out.c_str());
+  ASSERT_TRUE(listed.IsObject() && listed["deliveries"].IsArray()) << json.out;
+  EXPECT_EQ(listed["deliveries"].Size(), 2U) << json.out;
+
+  // Another tenant cannot read them; once removed, the webhook and its deliveries are gone.
+  EXPECT_EQ(as(other_key_, {"webhook", "deliveries", id}).code, 1);
+  ASSERT_EQ(as(user_key_, {"webhook", "remove", id}).code, 0);
+  auto gone = as(user_key_, {"webhook", "deliveries", id});
+  EXPECT_EQ(gone.code, 1) << gone.out;
+  EXPECT_TRUE(has(gone.err, "no webhook " + id)) << gone.err;
 }
 
 }  // namespace
