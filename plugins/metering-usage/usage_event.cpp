@@ -16,20 +16,6 @@ double finite(double value) { return std::isfinite(value) ? value : 0.0; }
 
 }  // namespace
 
-std::string format_rfc3339_utc(TimePoint time) {
-  const auto ms = std::chrono::floor<std::chrono::milliseconds>(time);
-  const auto days = std::chrono::floor<std::chrono::days>(ms);
-  const std::chrono::year_month_day date{days};
-  const std::chrono::hh_mm_ss clock{ms - days};
-  char out[40];
-  std::snprintf(
-      out, sizeof out, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(date.year()),
-      static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-      static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
-      static_cast<int>(clock.seconds().count()), static_cast<int>(clock.subseconds().count()));
-  return out;
-}
-
 std::string usage_sample_json(const UsageSample& sample) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);

@@ -60,8 +60,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (auto sample = bc::parse_usage_sample(text); sample.is_ok()) {
     require(!sample->instance_id.empty());
   }
-  if (auto time = bc::parse_rfc3339_utc(text); time.is_ok()) {
-    auto again = bc::parse_rfc3339_utc(bc::format_rfc3339_utc(*time));
+  if (auto time = formation::parse_rfc3339_utc(text); time.is_ok()) {
+    auto again = formation::parse_rfc3339_utc(formation::format_rfc3339_utc(*time));
     require(again.is_ok() && *again == *time);
   }
   return 0;
