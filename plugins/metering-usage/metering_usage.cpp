@@ -39,6 +39,14 @@ Status MeteringUsagePlugin::start() {
   // The first tick comes one period after start, so `formationd --list-routes` (which
   // starts the plugins and exits) never samples.
   timer_ = host_.timers().every(std::chrono::seconds(settings_.period_seconds), [this] {
+    if (!republished_) {
+      auto republished = republish_latest();
+      republished_ = republished.is_ok();
+      if (!republished.is_ok()) {
+        host_.logger()->warn("republishing the last usage periods failed (retried next tick): {}",
+                             republished.status().to_string());
+      }
+    }
     auto samples = sample_now();
     last_tick_failed_ = !samples.is_ok();
     if (!samples.is_ok()) {
@@ -89,19 +97,48 @@ Result<std::vector<UsageSample>> MeteringUsagePlugin::sample_now() {
   if (auto st = (*tx)->commit(); !st.is_ok()) return failed(st);
   // Published after the commit, so that a consumer (billing) finds the record it names.
   for (const auto& sample : out) {
-    host_.events().publish(Event{
-        .type = kUsageSampleType,
-        .payload_json = usage_sample_json(sample),
-        .source = std::string(host_.plugin_name()) + "/" + std::string(host_.instance_name())});
+    publish(kUsageSampleType, usage_sample_json(sample));
     export_metrics(sample);
   }
   for (const auto& violation : thresholds_.check(out)) {
-    host_.events().publish(Event{
-        .type = kThresholdViolationType,
-        .payload_json = threshold_violation_json(violation, now),
-        .source = std::string(host_.plugin_name()) + "/" + std::string(host_.instance_name())});
+    publish(kThresholdViolationType, threshold_violation_json(violation, now));
   }
   return out;
+}
+
+void MeteringUsagePlugin::publish(const char* type, std::string payload) {
+  host_.events().publish(
+      Event{.type = type,
+            .payload_json = std::move(payload),
+            .source = std::string(host_.plugin_name()) + "/" + std::string(host_.instance_name())});
+}
+
+Result<std::size_t> MeteringUsagePlugin::republish_latest() {
+  if (vmm_ == nullptr || store_ == nullptr) {
+    return Status::unavailable("metering-usage is not started");
+  }
+  const std::scoped_lock lock(tick_mutex_);
+  auto stats = vmm_->all_stats();
+  if (!stats.is_ok()) return stats.status();
+  std::vector<UsageSample> latest;
+  {
+    auto tx = store_->begin();
+    if (!tx.is_ok()) return tx.status();
+    for (const auto& domain : *stats) {
+      auto record = (*tx)->usage().latest(domain.instance_id);
+      if (!record.is_ok()) return record.status();
+      if (!*record || (*record)->owner.empty()) continue;
+      latest.push_back(UsageSample{.instance_id = (*record)->instance_id,
+                                   .user_id = (*record)->owner,
+                                   .timestamp = std::chrono::system_clock::now(),
+                                   .metrics = metrics_of(**record),
+                                   .period = (*record)->period});
+    }
+  }
+  for (const auto& sample : latest) {
+    publish(kUsageSampleType, usage_sample_json(sample));
+  }
+  return latest.size();
 }
 
 Result<std::optional<UsageSample>> MeteringUsagePlugin::record(Transaction& tx,

@@ -26,6 +26,14 @@ class MeteringUsagePlugin final : public UsageMeter {
   [[nodiscard]] PluginHealth health() const override;
 
   Result<std::vector<UsageSample>> sample_now() override;
+
+  // Publishes `usage.sample` again for the latest stored period of every instance running
+  // here. A period is stored before its event is published and the event reaches the
+  // webhook outbox after that, so a formationd killed in between (or stopped while the
+  // write was queued) would never deliver it; republishing is harmless, as deliveries and
+  // debits are keyed on instance and period. The timer does it once, at the first tick.
+  // Returns how many events it published.
+  Result<std::size_t> republish_latest();
   Result<UsageSummary> current_usage(const std::string& instance_id) override;
   Result<std::vector<UsageSummary>> usage_for_owner(const std::string& address) override;
 
@@ -35,6 +43,7 @@ class MeteringUsagePlugin final : public UsageMeter {
   Result<std::optional<UsageSample>> record(Transaction& tx, const PeriodUsage& usage,
                                             TimePoint now);
   void export_metrics(const UsageSample& sample);
+  void publish(const char* type, std::string payload);
   Result<UsageSummary> summary(Transaction& tx, const Instance& instance);
 
   HostServices& host_;
@@ -47,6 +56,7 @@ class MeteringUsagePlugin final : public UsageMeter {
   std::optional<SubscriptionId> deleted_subscription_;
   std::optional<TimerId> timer_;
   std::atomic<bool> last_tick_failed_{false};
+  bool republished_ = false;  // only the timer's thread reads and writes it
 };
 
 }  // namespace formation::metering_usage

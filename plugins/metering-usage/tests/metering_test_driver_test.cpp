@@ -25,8 +25,10 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "formation/rfc3339.hpp"
 #include "metering_usage.hpp"
 #include "settings.hpp"
 #include "support/fake_host_services.hpp"
@@ -304,6 +306,59 @@ TEST_F(MeteringOnTestDriver, TheSecondTickMetersEachRunningInstanceOfTheStore) {
   ASSERT_EQ(bobs->size(), 1U);
   EXPECT_EQ(bobs->front().instance_id, bob_vm);
   EXPECT_EQ(meter.current_usage(stranger_vm).status().code(), StatusCode::not_found);
+}
+
+// A restarted meter (a new plugin object over the same store) publishes the latest stored
+// period of each running instance again, so an event lost with the old process (stored, not
+// yet in the webhook outbox) still goes out, with the same instance and period.
+TEST_F(MeteringOnTestDriver, ARestartedMeterRepublishesTheLatestStoredPeriods) {
+  const auto running = add_domain("f6f6f6f6f6f6f6f6");
+  const auto stopped = add_domain("a7a7a7a7a7a7a7a7", false);
+  if (HasFatalFailure()) return;
+  add_instance(running, kAlice);
+  add_instance(stopped, kAlice);
+  auto& first = make_meter();
+  ASSERT_TRUE(first.sample_now().is_ok());
+  auto metered = first.sample_now();
+  ASSERT_TRUE(metered.is_ok());
+  ASSERT_EQ(metered->size(), 1U);
+  first.stop();
+
+  std::mutex mutex;
+  std::vector<rapidjson::Document> events;
+  runtime_.events().subscribe("usage.sample", [&](const Event& e) {
+    rapidjson::Document doc;
+    doc.Parse(e.payload_json.c_str());
+    const std::scoped_lock lock(mutex);
+    events.push_back(std::move(doc));
+  });
+  auto& again = runtime_.make<MeteringUsagePlugin>("metering-usage", R"({"period_seconds": 86400})",
+                                                   settings_from, "restarted");
+  ASSERT_TRUE(again.start().is_ok());
+  auto republished = again.republish_latest();
+  ASSERT_TRUE(republished.is_ok()) << republished.status().to_string();
+  EXPECT_EQ(*republished, 1U) << "only the running instance has a stored period";
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    {
+      const std::scoped_lock lock(mutex);
+      if (!events.empty()) break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  const std::scoped_lock lock(mutex);
+  ASSERT_EQ(events.size(), 1U);
+  const auto& doc = events.front();
+  const auto& stored = records_of(running);
+  ASSERT_EQ(stored.size(), 1U);
+  EXPECT_EQ(std::string(doc["instance_id"].GetString()), running);
+  EXPECT_EQ(std::string(doc["user_id"].GetString()), kAlice);
+  EXPECT_EQ(std::string(doc["period"]["start"].GetString()),
+            format_rfc3339_utc(stored[0].period.start));
+  EXPECT_EQ(std::string(doc["period"]["start"].GetString()),
+            format_rfc3339_utc(metered->front().period.start));
+  EXPECT_DOUBLE_EQ(doc["metrics"]["cpu_seconds"].GetDouble(), metered->front().metrics.cpu_seconds);
+  EXPECT_EQ(records_of(running).size(), 1U) << "republishing stores nothing";
 }
 
 // The driver's bulk call has no CPU counter; what is metered follows virDomainGetInfo's,
