@@ -740,21 +740,6 @@ std::string raw_tar(const std::vector<std::pair<std::string, std::string>>& entr
   return {buffer.data(), used};
 }
 
-// Polls the operation at `location` until it finishes (60 s at most); its final JSON. Not
-// named wait_operation: SignedDaemonTest::wait_operation (an id) would hide it in tests.
-template <typename Call>
-Reply poll_operation(Call call, const Key& k, const std::string& location) {
-  Reply r;
-  for (int i = 0; i < 600; ++i) {
-    r = call(k, "GET", location, "");
-    if (r.status != 200) return r;
-    std::string state = (*r.json)["state"].GetString();
-    if (state == "succeeded" || state == "failed") return r;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return r;
-}
-
 const std::string kMinimalFormfile =
     "NAME api-test\nUSER username:dev passwd:secret\nCOPY hello.txt /srv/hello.txt\n";
 
@@ -772,7 +757,7 @@ TEST_F(ApiProcess, BuildUploadPollFetchAndOnlyTheOwnerSeesIt) {
   EXPECT_EQ(build_id, *formfile::build_id(me.address, "api-test"));
   const std::string op_id = (*accepted.json)["operation"]["id"].GetString();
 
-  auto done = poll_operation(&ApiProcess::call, me, "/v1/operations/" + op_id);
+  auto done = wait_operation(me, op_id);
   ASSERT_EQ(done.status, 200) << done.body;
   ASSERT_EQ(std::string((*done.json)["state"].GetString()), "succeeded") << done.body;
   EXPECT_EQ((*done.json)["progress"].GetInt(), 100);
@@ -796,9 +781,7 @@ TEST_F(ApiProcess, BuildUploadPollFetchAndOnlyTheOwnerSeesIt) {
   auto again = call(me, "POST", "/v1/builds", body);
   ASSERT_EQ(again.status, 202) << again.body;
   EXPECT_EQ(std::string((*again.json)["build_id"].GetString()), build_id);
-  auto redone =
-      poll_operation(&ApiProcess::call, me,
-                     "/v1/operations/" + std::string((*again.json)["operation"]["id"].GetString()));
+  auto redone = wait_operation(me, (*again.json)["operation"]["id"].GetString());
   EXPECT_EQ(std::string((*redone.json)["state"].GetString()), "succeeded") << redone.body;
 }
 

@@ -28,17 +28,7 @@ class BillingProcess : public SignedDaemonTest {
  protected:
   static void SetUpTestSuite() {
     make_config("\"node\": {\"capacity\": {\"vcpus\": 8, \"memory_mb\": 8192, \"disk_gb\": 100}}");
-    const auto base = config_->dir() / "base.qcow2";
-    const std::string make_base = "qemu-img create -q -f qcow2 " + base.string() + " 1G";
-    EXPECT_EQ(std::system(make_base.c_str()), 0) << make_base;
-    config_->add_plugin_file("builder-cloudinit.json",
-                             "{\"plugin\": \"builder-cloudinit\", \"parameters\": "
-                             "{\"base_image\": \"" +
-                                 base.string() + "\"}}\n");
-    config_->add_plugin_file("vmm-libvirt.json",
-                             "{\"plugin\": \"vmm-libvirt\", \"parameters\": {\"uri\": "
-                             "\"test:///default\", \"domain_type\": \"qemu\", \"network\": "
-                             "{\"type\": \"none\"}}}\n");
+    add_instance_plugins();
     // No sweep: the ledger holds only what the tests write.
     config_->add_plugin_file(
         "billing-credits.json",
@@ -66,35 +56,6 @@ class BillingProcess : public SignedDaemonTest {
     EXPECT_EQ(r.status, 200) << r.body;
     if (r.status != 200) return -1;
     return (*r.json)["balance_micro"].GetInt64();
-  }
-
-  static Reply wait_operation(const Key& k, const std::string& id) {
-    Reply r;
-    for (int i = 0; i < 300; ++i) {
-      r = call(k, "GET", "/v1/operations/" + id);
-      if (r.status != 200) return r;
-      if (r.str("state") == "succeeded" || r.str("state") == "failed") return r;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return r;
-  }
-
-  // A Built build of `k` (a minimal Formfile); its id.
-  static std::string build(const Key& k) {
-    const auto dir = config_->dir() / ("context-" + random_hex(4));
-    std::filesystem::create_directories(dir);
-    std::ofstream(dir / "Formfile") << "NAME billing-test\nUSER username:dev passwd:secret\n";
-    const auto archive = config_->dir() / ("context-" + random_hex(4) + ".tgz");
-    auto index = build_context::pack_directory(dir, archive, ContextLimits{});
-    EXPECT_TRUE(index.is_ok()) << index.status().to_string();
-    std::ifstream in(archive, std::ios::binary);
-    const std::string body{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    auto accepted = call(k, "POST", "/v1/builds", body);
-    EXPECT_EQ(accepted.status, 202) << accepted.body;
-    if (accepted.status != 202) return "";
-    auto done = wait_operation(k, (*accepted.json)["operation"]["id"].GetString());
-    EXPECT_EQ(done.str("state"), "succeeded") << done.body;
-    return (*accepted.json)["build_id"].GetString();
   }
 
   static std::size_t instances_of(const Key& k) {
@@ -207,7 +168,7 @@ TEST_F(BillingProcess, BadCreditsAre400NamingTheField) {
 
 TEST_F(BillingProcess, AnEmptyBalanceRefusesACreateWith402UntilCredited) {
   Key me = tenant();
-  const std::string build_id = build(me);
+  const std::string build_id = build_image(me);
   ASSERT_FALSE(build_id.empty());
   const std::string body = R"({"build_id": ")" + build_id + R"("})";
 
@@ -239,7 +200,7 @@ TEST_F(BillingProcess, AnEmptyBalanceRefusesACreateWith402UntilCredited) {
 TEST_F(BillingProcess, ThePlansVcpuLimitRefusesABiggerCreate) {
   Key me = tenant();
   ASSERT_EQ(credit(*admin_, me.address, R"({"amount_micro": 5000000})").status, 201);
-  const std::string build_id = build(me);
+  const std::string build_id = build_image(me);
   ASSERT_FALSE(build_id.empty());
   auto refused = call(
       me, "POST", "/v1/instances",

@@ -158,9 +158,21 @@ std::string SignedDaemonTest::build_image(const Key& k) {
   return (*accepted.json)["build_id"].GetString();
 }
 
+std::string SignedDaemonTest::create_instance(const Key& k) {
+  const std::string build_id = build_image(k);
+  if (build_id.empty()) return "";
+  auto created = call(k, "POST", "/v1/instances", R"({"build_id": ")" + build_id + R"("})");
+  EXPECT_EQ(created.status, 202) << created.body;
+  if (created.status != 202) return "";
+  auto done = wait_operation(k, (*created.json)["operation"]["id"].GetString());
+  EXPECT_EQ(done.str("state"), "succeeded") << done.body;
+  if (done.str("state") != "succeeded") return "";
+  return (*created.json)["instance"]["id"].GetString();
+}
+
 Reply SignedDaemonTest::wait_operation(const Key& k, const std::string& id) {
   Reply r;
-  for (int i = 0; i < 300; ++i) {
+  for (int i = 0; i < 600; ++i) {
     r = call(k, "GET", "/v1/operations/" + id);
     if (r.status != 200) return r;
     if (r.str("state") == "succeeded" || r.str("state") == "failed") return r;

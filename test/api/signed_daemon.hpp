@@ -99,7 +99,10 @@ class SignedDaemonTest : public ::testing::Test {
   // A build of a minimal Formfile through POST /v1/builds, waited for; "" (and a test
   // failure) when it did not succeed.
   static std::string build_image(const Key& k);
-  // Polls GET /v1/operations/{id} until it succeeded or failed (30 s at most).
+  // An instance of `k`'s from build_image(), created through POST /v1/instances and waited
+  // for; its id, or "" (and a test failure).
+  static std::string create_instance(const Key& k);
+  // Polls GET /v1/operations/{id} until it succeeded or failed (60 s at most).
   static Reply wait_operation(const Key& k, const std::string& id);
 
   void SetUp() override;

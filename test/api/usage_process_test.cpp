@@ -36,18 +36,6 @@ class UsageProcess : public SignedDaemonTest {
     start_daemon();
   }
 
-  // A started instance of `k`'s.
-  static std::string create_instance(const Key& k) {
-    const std::string build_id = build_image(k);
-    if (build_id.empty()) return "";
-    auto created = call(k, "POST", "/v1/instances", R"({"build_id": ")" + build_id + R"("})");
-    EXPECT_EQ(created.status, 202) << created.body;
-    if (created.status != 202) return "";
-    auto done = wait_operation(k, (*created.json)["operation"]["id"].GetString());
-    EXPECT_EQ(done.str("state"), "succeeded") << done.body;
-    return (*created.json)["instance"]["id"].GetString();
-  }
-
   // GET /v1/instances/{id}/usage until its last period is there (20 s at most).
   static Reply metered(const Key& k, const std::string& id) {
     Reply r;

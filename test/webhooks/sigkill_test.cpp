@@ -71,18 +71,6 @@ class WebhookSigkill : public SignedDaemonTest {
     start_daemon();
   }
 
-  // An instance of `k` from a minimal build, created through the API; its id.
-  static std::string create_instance(const Key& k) {
-    const std::string build_id = build_image(k);
-    if (build_id.empty()) return "";
-    auto created = call(k, "POST", "/v1/instances", R"({"build_id": ")" + build_id + R"("})");
-    EXPECT_EQ(created.status, 202) << created.body;
-    if (created.status != 202) return "";
-    auto done = wait_operation(k, (*created.json)["operation"]["id"].GetString());
-    EXPECT_EQ(done.str("state"), "succeeded") << done.body;
-    return (*created.json)["instance"]["id"].GetString();
-  }
-
   // The webhook's deliveries as the API shows them (first page; the tests stay below it).
   static std::vector<std::pair<std::string, std::string>> deliveries(const Key& k,
                                                                      const std::string& hook) {
