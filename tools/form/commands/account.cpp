@@ -374,9 +374,7 @@ const Registrar kAccountList([] {
       "follows the tokens and prints every account (--output json: one document like the\n"
       "last page, {\"accounts\": [...], \"next_page_token\": \"\"}). Only the addresses in\n"
       "formationd's \"admins\" may list.";
-  c.options = {{"limit", "N", "accounts per page"},
-               {"page-token", "TOKEN", "start at this page (from a previous answer)"},
-               {"all", "", "follow page tokens until the last page"}};
+  c.options = page_options("accounts");
   c.handler = account_list;
   return c;
 }());
@@ -408,9 +406,7 @@ const Registrar kAccountLedger([] {
       "are more, stderr says which --page-token gives the next page; --all follows the tokens\n"
       "(--output json: one document like the last page, {\"items\": [...],\n"
       "\"next_page_token\": \"\"}).";
-  c.options = {{"limit", "N", "entries per page"},
-               {"page-token", "TOKEN", "start at this page (from a previous answer)"},
-               {"all", "", "follow page tokens until the last page"}};
+  c.options = page_options("entries");
   c.max_args = 1;
   c.handler = account_ledger;
   return c;

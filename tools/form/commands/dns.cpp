@@ -26,16 +26,12 @@ namespace {
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
 std::string record_name(const Args& args) {
-  const std::string& name = args.positional[0];
-  if (name.empty())
-    throw usage_error("the NAME must not be empty",
-                      "'form dns list' shows your names; 'web' means web.<the network's zone>");
-  return name;
+  return id_argument(args, "NAME",
+                     "'form dns list' shows your names; 'web' means web.<the network's zone>");
 }
 
-// The name goes into the path percent-encoded, so an odd one cannot reach another route.
 std::string record_path(const std::string& name, const std::string& action = {}) {
-  return "/v1/dns/records/" + percent_encode(name) + (action.empty() ? "" : "/" + action);
+  return resource_path("dns/records", name, action);
 }
 
 std::string upper(std::string text) {
@@ -271,19 +267,8 @@ const std::vector<OptionSpec> kRecordOptions = {
     {"value", "V", "a value of the record; repeat for several (at most 16)"},
     {"ttl", "N", "time to live in seconds, 1 to 604800 (default 300)"}};
 
-Command with_name(const char* name, const char* summary, const char* usage, Handler handler) {
-  Command c;
-  c.name = name;
-  c.summary = summary;
-  c.usage = usage;
-  c.min_args = 1;
-  c.max_args = 1;
-  c.handler = std::move(handler);
-  return c;
-}
-
 const Registrar kDnsAdd([] {
-  Command c = with_name(
+  Command c = one_argument_command(
       "dns add", "Add a DNS name (a vanity name, or a custom domain of yours)",
       "dns add NAME (--instance ID | --type T --value V [--value V...]) [--ttl N]\n"
       "\n"
@@ -298,25 +283,27 @@ const Registrar kDnsAdd([] {
 }());
 
 const Registrar kDnsUpdate([] {
-  Command c = with_name("dns update", "Replace one of your DNS records",
-                        "dns update NAME (--instance ID | --type T --value V [--value V...])\n"
-                        "           [--ttl N]\n"
-                        "\n"
-                        "PUT /v1/dns/records/NAME with If-Match: * (refused when you have no\n"
-                        "record of that type there: use 'form dns add'). The values given\n"
-                        "replace the old ones. Prints the record.",
-                        dns_update);
+  Command c =
+      one_argument_command("dns update", "Replace one of your DNS records",
+                           "dns update NAME (--instance ID | --type T --value V [--value V...])\n"
+                           "           [--ttl N]\n"
+                           "\n"
+                           "PUT /v1/dns/records/NAME with If-Match: * (refused when you have no\n"
+                           "record of that type there: use 'form dns add'). The values given\n"
+                           "replace the old ones. Prints the record.",
+                           dns_update);
   c.options = kRecordOptions;
   return c;
 }());
 
 const Registrar kDnsRemove([] {
-  Command c = with_name("dns remove", "Remove your DNS records at a name",
-                        "dns remove NAME [--type T]\n"
-                        "\n"
-                        "DELETE /v1/dns/records/NAME: every record of yours there, or only the\n"
-                        "one of --type. Prints 'removed NAME'.",
-                        dns_remove);
+  Command c =
+      one_argument_command("dns remove", "Remove your DNS records at a name",
+                           "dns remove NAME [--type T]\n"
+                           "\n"
+                           "DELETE /v1/dns/records/NAME: every record of yours there, or only the\n"
+                           "one of --type. Prints 'removed NAME'.",
+                           dns_remove);
   c.options = {{"type", "T", "remove only the record of this type"}};
   return c;
 }());
@@ -331,22 +318,21 @@ const Registrar kDnsList([] {
       "GET /v1/dns/records, one page; --zone keeps the names at or under Z. When there are\n"
       "more, stderr says which --page-token gives the next page; --all prints every record\n"
       "(--output json: one document, {\"records\": [...], \"next_page_token\": \"\"}).";
-  c.options = {{"zone", "Z", "only names at or under Z"},
-               {"limit", "N", "records per page"},
-               {"page-token", "TOKEN", "start at this page (from a previous answer)"},
-               {"all", "", "follow page tokens until the last page"}};
+  c.options = page_options("records");
+  c.options.insert(c.options.begin(), {"zone", "Z", "only names at or under Z"});
   c.handler = dns_list;
   return c;
 }());
 
-const Registrar kDnsShow(with_name("dns show", "Show your DNS records at a name",
-                                   "dns show NAME\n"
-                                   "\n"
-                                   "GET /v1/dns/records/NAME: every record of yours there, and\n"
-                                   "the TXT challenge of an unverified one.",
-                                   dns_show));
+const Registrar kDnsShow(
+    one_argument_command("dns show", "Show your DNS records at a name",
+                         "dns show NAME\n"
+                         "\n"
+                         "GET /v1/dns/records/NAME: every record of yours there, and\n"
+                         "the TXT challenge of an unverified one.",
+                         dns_show));
 
-const Registrar kDnsVerify(with_name(
+const Registrar kDnsVerify(one_argument_command(
     "dns verify", "Verify that you control a custom domain",
     "dns verify NAME\n"
     "\n"

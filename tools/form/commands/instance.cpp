@@ -27,18 +27,13 @@ namespace {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
-// The ID argument; it goes into the path percent-encoded, so an odd one cannot reach
-// another route.
 std::string instance_id(const Args& args) {
-  const std::string& id = args.positional[0];
-  if (id.empty())
-    throw usage_error("the instance ID must not be empty",
-                      "'form instance list' shows your instances and their ids");
-  return id;
+  return id_argument(args, "instance ID",
+                     "'form instance list' shows your instances and their ids");
 }
 
 std::string instance_path(const std::string& id, const std::string& action = {}) {
-  return "/v1/instances/" + percent_encode(id) + (action.empty() ? "" : "/" + action);
+  return resource_path("instances", id, action);
 }
 
 // The least access level an action needs (docs/api.md, "Instance grants and transfer").
@@ -385,9 +380,7 @@ const Registrar kInstanceList([] {
       "When there are more, stderr says which --page-token gives the next page; --all\n"
       "follows the tokens and prints every instance (--output json: one document,\n"
       "{\"instances\": [...], \"next_page_token\": \"\"}).";
-  c.options = {{"limit", "N", "instances per page"},
-               {"page-token", "TOKEN", "start at this page (from a previous answer)"},
-               {"all", "", "follow page tokens until the last page"}};
+  c.options = page_options("instances");
   c.handler = instance_list;
   return c;
 }());

@@ -51,10 +51,8 @@ int node_list(Context& context, const Args&) {
 }
 
 int node_show(Context& context, const Args& args) {
-  const std::string& id = args.positional[0];
-  if (id.empty()) throw usage_error("the node ID must not be empty");
-  Response response =
-      context.api().send(Request::get("/v1/nodes/" + percent_encode(id), Auth::kSigned));
+  const std::string id = id_argument(args, "node ID", "'form node list' shows them");
+  Response response = context.api().send(Request::get(resource_path("nodes", id), Auth::kSigned));
   if (response.status == 404) {
     CliError base = api_error(response);
     throw CliError(base.code(), base.what(), "no node " + id + "; 'form node list' shows them");

@@ -54,11 +54,10 @@ Table usage_table() {
 
 Response get_usage(Context& context, const Args& args) {
   if (!args.positional.empty()) {
-    const std::string& id = args.positional[0];
-    if (id.empty()) throw usage_error("the instance ID must not be empty");
+    const std::string id = id_argument(args, "instance ID", "'form instance list' shows them");
     if (args.has("owner")) throw usage_error("--owner is for the list; leave out the INSTANCE");
-    Response response = context.api().send(
-        Request::get("/v1/instances/" + percent_encode(id) + "/usage", Auth::kSigned));
+    Response response =
+        context.api().send(Request::get(resource_path("instances", id, "usage"), Auth::kSigned));
     if (response.status == 404) {
       CliError base = api_error(response);
       throw CliError(base.code(), base.what(),

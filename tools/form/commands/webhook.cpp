@@ -26,16 +26,11 @@ using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 const char* const kEventNames = "usage, threshold, usage.sample or threshold.violation";
 
 std::string webhook_id(const Args& args) {
-  const std::string& id = args.positional[0];
-  if (id.empty())
-    throw usage_error("the webhook ID must not be empty",
-                      "'form webhook list' shows your webhooks");
-  return id;
+  return id_argument(args, "webhook ID", "'form webhook list' shows your webhooks");
 }
 
-// The id goes into the path percent-encoded, so an odd one cannot reach another route.
 std::string webhook_path(const std::string& id, const std::string& action = {}) {
-  return "/v1/webhooks/" + percent_encode(id) + (action.empty() ? "" : "/" + action);
+  return resource_path("webhooks", id, action);
 }
 
 // "usage,threshold" (or repeated --events) as a list; spaces around names are dropped.
@@ -208,24 +203,8 @@ int webhook_deliveries(Context& context, const Args& args) {
   return 0;
 }
 
-const std::vector<OptionSpec> kListOptions = {
-    {"limit", "N", "entries per page (1 to 100)"},
-    {"page-token", "TOKEN", "start at this page (from a previous answer)"},
-    {"all", "", "follow page tokens until the last page"}};
-
-Command one_argument(const char* name, const char* summary, const char* usage, Handler handler) {
-  Command c;
-  c.name = name;
-  c.summary = summary;
-  c.usage = usage;
-  c.min_args = 1;
-  c.max_args = 1;
-  c.handler = std::move(handler);
-  return c;
-}
-
 const Registrar kWebhookAdd([] {
-  Command c = one_argument(
+  Command c = one_argument_command(
       "webhook add", "Register a URL that receives your usage and threshold events",
       "webhook add URL [--events usage,threshold]\n"
       "\n"
@@ -250,27 +229,28 @@ const Registrar kWebhookList([] {
       "\n"
       "GET /v1/webhooks, one page (secrets are never listed). When there are more, stderr\n"
       "says which --page-token gives the next page; --all prints every webhook.";
-  c.options = kListOptions;
+  c.options = page_options("webhooks");
   c.handler = webhook_list;
   return c;
 }());
 
-const Registrar kWebhookRemove(one_argument("webhook remove", "Remove one of your webhooks",
-                                            "webhook remove ID\n"
-                                            "\n"
-                                            "DELETE /v1/webhooks/ID, with its deliveries not yet\n"
-                                            "made. Prints 'removed webhook ID'.",
-                                            webhook_remove));
+const Registrar kWebhookRemove(
+    one_argument_command("webhook remove", "Remove one of your webhooks",
+                         "webhook remove ID\n"
+                         "\n"
+                         "DELETE /v1/webhooks/ID, with its deliveries not yet\n"
+                         "made. Prints 'removed webhook ID'.",
+                         webhook_remove));
 
 const Registrar kWebhookDeliveries([] {
-  Command c = one_argument(
+  Command c = one_argument_command(
       "webhook deliveries", "Show what was sent to a webhook, and what waits",
       "webhook deliveries ID [--limit N] [--page-token TOKEN] [--all]\n"
       "\n"
       "GET /v1/webhooks/ID/deliveries: each event for it, its state (pending, in_flight,\n"
       "delivered, dead), attempts, the next attempt and the last error.",
       webhook_deliveries);
-  c.options = kListOptions;
+  c.options = page_options("deliveries");
   return c;
 }());
 
