@@ -275,6 +275,42 @@ TEST_F(FormAccount, CreditsShowsTheBalanceAndJsonIsTheServersBytes) {
   EXPECT_NE(bad.err.find("invalid address"), std::string::npos) << bad.err;
 }
 
+TEST_F(FormAccount, CreditSendsExactMicroCreditsAndRefusesBadAmounts) {
+  const std::string key = import_key(kAdminKey, "admin");
+  const std::string entry =
+      R"({"id":"e1","address":"0x1111111111111111111111111111111111111111",)"
+      R"("amount_micro":12500000,"amount":"12.500000","reason":"admin credit: promo",)"
+      R"("instance_id":null,"period":null,"created_at":"2026-12-07T06:00:00Z"})";
+  ScriptedServer server({{201, entry}});
+  auto credited =
+      form_run({"--api", server.url(), "--key", key, "account", "credit",
+                "0x1111111111111111111111111111111111111111", "12.5", "--reason", "promo"});
+  ASSERT_EQ(credited.code, 0) << credited.err;
+  ASSERT_EQ(server.requests().size(), 1u);
+  EXPECT_EQ(server.requests()[0].rfind(
+                "POST /v1/accounts/0x1111111111111111111111111111111111111111/credits ", 0),
+            0u)
+      << server.requests()[0];
+  EXPECT_EQ(form_test::request_body(server.requests()[0]),
+            R"({"amount_micro":12500000,"reason":"promo"})");
+  EXPECT_NE(credited.out.find("12.500000 credits"), std::string::npos) << credited.out;
+
+  // Bad amounts never reach the server: exit 2, naming AMOUNT.
+  for (const char* amount : {"0", "0.0000001", "1x", "1e3", "12,5", "", ".", "1.2.3"}) {
+    auto bad = form_run({"--api", "http://127.0.0.1:9", "--key", key, "account", "credit",
+                         "0x1111111111111111111111111111111111111111", amount});
+    EXPECT_EQ(bad.code, 2) << amount;
+    EXPECT_NE(bad.err.find("invalid AMOUNT"), std::string::npos) << amount << ": " << bad.err;
+  }
+  ScriptedServer refused(
+      {{403,
+        R"({"error":{"code":"permission_denied","message":"admins only","request_id":"r"}})"}});
+  auto denied = form_run({"--api", refused.url(), "--key", key, "account", "credit",
+                          "0x1111111111111111111111111111111111111111", "1"});
+  EXPECT_NE(denied.code, 0);
+  EXPECT_NE(denied.err.find("only an admin may credit"), std::string::npos) << denied.err;
+}
+
 TEST_F(FormAccount, LedgerListsEntriesAndFollowsPageTokens) {
   const std::string key = import_key(kAdminKey, "admin");
   ScriptedServer server(

@@ -1,6 +1,6 @@
-// form account create | show | update | delete | list | credits | ledger: the signer's own
-// account, its credits and ledger and, for admins, every account (DESIGN.md §5; docs/cli.md,
-// "form account").
+// form account create | show | update | delete | list | credit | credits | ledger: the
+// signer's own account, its credits and ledger and, for admins, every account and crediting
+// (DESIGN.md §5; docs/cli.md, "form account").
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -92,10 +92,12 @@ CliError account_error(const Response& response, const std::string& what,
             "('form key show'), and this machine's clock must be right";
       break;
     case 403:
-      hint = what == "list" ? "only an admin may list every account; admins are the addresses in "
-                              "formationd's formation.json (\"admins\")"
-                            : "only the account itself or an admin may " + what + " account " +
-                                  address + "; sign with that address's key (--key)";
+      if (what == "list" || what == "credit")
+        hint = "only an admin may " + what + (what == "list" ? " every account" : " an account") +
+               "; admins are the addresses in formationd's formation.json (\"admins\")";
+      else
+        hint = "only the account itself or an admin may " + what + " account " + address +
+               "; sign with that address's key (--key)";
       break;
     case 404:
       if (what != "create" && what != "list")
@@ -252,6 +254,56 @@ int account_list(Context& context, const Args& args) {
   return 0;
 }
 
+// "12.5" credits -> 12500000 micro-credits, exactly: integer arithmetic on the digits, at
+// most six decimals, more than zero.
+long long micro_credits(const std::string& text) {
+  const auto bad = [&] {
+    return usage_error(
+        "invalid AMOUNT '" + text + "': expected credits > 0 with at most 6 decimals, e.g. 12.5",
+        "1 credit = 1 000 000 micro-credits");
+  };
+  const auto dot = text.find('.');
+  const std::string whole = text.substr(0, dot);
+  const std::string fraction = dot == std::string::npos ? "" : text.substr(dot + 1);
+  const auto digits = [](const std::string& s) {
+    return s.find_first_not_of("0123456789") == std::string::npos;
+  };
+  if (text.empty() || !digits(whole) || !digits(fraction) || fraction.size() > 6 ||
+      (whole.empty() && fraction.empty()) || whole.size() > 9) {
+    throw bad();
+  }
+  long long micro = 0;
+  for (char c : whole) micro = micro * 10 + (c - '0');
+  for (std::size_t i = 0; i < 6; ++i)
+    micro = micro * 10 + (i < fraction.size() ? fraction[i] - '0' : 0);
+  if (micro <= 0) throw bad();
+  return micro;
+}
+
+int account_credit(Context& context, const Args& args) {
+  const std::string address = target_address(context, args);
+  const long long micro = micro_credits(args.positional.at(1));
+  std::string body = "{\"amount_micro\":" + std::to_string(micro);
+  if (args.has("reason")) body += ",\"reason\":" + json_string(args.get("reason"));
+  body += "}";
+  Response response = call(context,
+                           Request::with_body("POST", "/v1/accounts/" + address + "/credits",
+                                              std::move(body), Auth::kSigned),
+                           "credit", address);
+  if (context.json()) {
+    print_raw_json(context.out(), response.body);
+    return 0;
+  }
+  rapidjson::Document doc = parse_object(response);
+  Table table;
+  table.add_row({"address", scalar(doc, "address")});
+  table.add_row({"credited", scalar(doc, "amount") + " credits"});
+  table.add_row({"reason", scalar(doc, "reason")});
+  table.add_row({"entry", scalar(doc, "id")});
+  table.print(context.out());
+  return 0;
+}
+
 int account_credits(Context& context, const Args& args) {
   const std::string address = target_address(context, args);
   Response response =
@@ -391,6 +443,23 @@ const Registrar kAccountCredits([] {
       "it; a network without a billing plugin answers 501.";
   c.max_args = 1;
   c.handler = account_credits;
+  return c;
+}());
+
+const Registrar kAccountCredit([] {
+  Command c;
+  c.name = "account credit";
+  c.summary = "Add credits to an account (admins only)";
+  c.usage =
+      "account credit ADDRESS AMOUNT [--reason TEXT]\n"
+      "\n"
+      "POST /v1/accounts/ADDRESS/credits: AMOUNT in credits, at most 6 decimals (12.5 is\n"
+      "12 500 000 micro-credits). Only the addresses in formationd's \"admins\" may credit;\n"
+      "the entry shows in 'form account ledger ADDRESS'.";
+  c.options = {{"reason", "TEXT", "why, kept in the ledger (at most 256 bytes)"}};
+  c.min_args = 2;
+  c.max_args = 2;
+  c.handler = account_credit;
   return c;
 }());
 
