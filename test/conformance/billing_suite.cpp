@@ -7,57 +7,17 @@
 // checks that need them pass and say so.
 #include <chrono>
 #include <cstdint>
-#include <functional>
-#include <random>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "check_support.hpp"
 #include "conformance.hpp"
 #include "formation/kinds/billing.hpp"
 #include "formation/kinds/state_store.hpp"
 
 namespace formation::conformance {
 namespace {
-
-std::string random_hex(std::size_t n) {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(n, '0');
-  for (auto& c : out) c = kHex[rng() % 16];
-  return out;
-}
-
-template <typename T>
-const Status& status_of(const Result<T>& r) {
-  return r.status();
-}
-
-// Inside a check (a lambda returning std::string: empty = passed).
-#define REQUIRE(cond, what)                \
-  do {                                     \
-    if (!(cond)) return std::string(what); \
-  } while (0)
-#define REQUIRE_OK(expr, what)                                          \
-  do {                                                                  \
-    const auto& req_ok_ = (expr);                                       \
-    if (!req_ok_.is_ok()) {                                             \
-      return std::string(what) + ": " + status_of(req_ok_).to_string(); \
-    }                                                                   \
-  } while (0)
-
-void run_check(std::vector<CheckResult>& out, std::string name,
-               const std::function<std::string()>& body) {
-  std::string failure;
-  try {
-    failure = body();
-  } catch (const std::exception& e) {
-    failure = std::string("threw: ") + e.what();
-  } catch (...) {
-    failure = "threw a non-exception";
-  }
-  out.push_back({std::move(name), failure.empty(), failure});
-}
 
 // Whole seconds, so that every ledger keeps them exactly.
 TimePoint hours_ago(std::int64_t h) {

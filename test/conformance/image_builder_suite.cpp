@@ -6,11 +6,11 @@
 
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "build_context.hpp"
+#include "check_support.hpp"
 #include "conformance.hpp"
 #include "formation/kinds/image_builder.hpp"
 
@@ -18,14 +18,6 @@ namespace formation::conformance {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string random_hex(std::size_t n) {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(n, '0');
-  for (auto& c : out) c = kHex[rng() % 16];
-  return out;
-}
 
 // A scratch directory for contexts, archives and work dirs, removed with the suite.
 class Scratch {
@@ -71,17 +63,6 @@ std::string tiny_formfile(const std::string& name, const std::string& descriptio
   return "NAME " + name + "\nDESCRIPTION " + description +
          "\nUSER username:conformance passwd:conformance-Secret-9\n"
          "COPY app /app\nWORKDIR /app\nRUN cat hello.txt\n";
-}
-
-void run_check(std::vector<CheckResult>& out, std::string name,
-               const std::function<std::string()>& body) {
-  std::string failure;
-  try {
-    failure = body();
-  } catch (const std::exception& e) {
-    failure = std::string("threw: ") + e.what();
-  }
-  out.push_back({std::move(name), failure.empty(), failure});
 }
 
 bool file_exists(const fs::path& p) {

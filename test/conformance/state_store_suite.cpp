@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "check_support.hpp"
 #include "conformance.hpp"
 #include "formation/kinds/state_store.hpp"
 
@@ -20,14 +21,6 @@ namespace formation::conformance {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string random_hex(std::size_t n) {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(n, '0');
-  for (auto& c : out) c = kHex[rng() % 16];
-  return out;
-}
 
 std::string random_address() { return "0x" + random_hex(40); }
 
@@ -37,49 +30,10 @@ TimePoint seconds_from_now(std::int64_t s) {
   return TimePoint(now + std::chrono::seconds(s));
 }
 
-const Status& status_of(const Status& s) { return s; }
-template <typename T>
-const Status& status_of(const Result<T>& r) {
-  return r.status();
-}
-
-// Inside a check (a lambda returning std::string: empty = passed).
-#define REQUIRE(cond, what)                \
-  do {                                     \
-    if (!(cond)) return std::string(what); \
-  } while (0)
-#define REQUIRE_OK(expr, what)                                          \
-  do {                                                                  \
-    const auto& req_ok_ = (expr);                                       \
-    if (!req_ok_.is_ok()) {                                             \
-      return std::string(what) + ": " + status_of(req_ok_).to_string(); \
-    }                                                                   \
-  } while (0)
-#define REQUIRE_CODE(expr, expected, what)                                                     \
-  do {                                                                                         \
-    const auto& req_code_ = (expr);                                                            \
-    if (status_of(req_code_).code() != (expected)) {                                           \
-      return std::string(what) + ": expected " + std::string(to_string(expected)) + ", got " + \
-             (req_code_.is_ok() ? std::string("ok") : status_of(req_code_).to_string());       \
-    }                                                                                          \
-  } while (0)
 #define BEGIN_TX(var)                \
   auto var##_result = store.begin(); \
   REQUIRE_OK(var##_result, "begin"); \
   Transaction& var = **var##_result  // NOLINT(bugprone-macro-parentheses)
-
-void run_check(std::vector<CheckResult>& out, std::string name,
-               const std::function<std::string()>& body) {
-  std::string failure;
-  try {
-    failure = body();
-  } catch (const std::exception& e) {
-    failure = std::string("threw: ") + e.what();
-  } catch (...) {
-    failure = "threw a non-exception";
-  }
-  out.push_back({std::move(name), failure.empty(), failure});
-}
 
 Instance make_instance(const std::string& owner) {
   Instance i;

@@ -7,10 +7,10 @@
 
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <string>
 #include <vector>
 
+#include "check_support.hpp"
 #include "conformance.hpp"
 #include "formation/kinds/vmm.hpp"
 
@@ -21,14 +21,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using std::chrono::seconds;
-
-std::string random_hex(std::size_t n) {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(n, '0');
-  for (auto& c : out) c = kHex[rng() % 16];
-  return out;
-}
 
 bool run_quietly(const std::vector<std::string>& args) {
   std::vector<char*> argv;
@@ -87,17 +79,6 @@ class Scratch {
   fs::path seed_;
   bool ok_ = false;
 };
-
-void run_check(std::vector<CheckResult>& out, std::string name,
-               const std::function<std::string()>& body) {
-  std::string failure;
-  try {
-    failure = body();
-  } catch (const std::exception& e) {
-    failure = std::string("threw: ") + e.what();
-  }
-  out.push_back({std::move(name), failure.empty(), failure});
-}
 
 std::string expect(const Status& st, StatusCode code, const char* call) {
   if (st.code() == code) return {};
