@@ -9,10 +9,14 @@
 
 #include <array>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
+#include <map>
+#include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "../webhooks/receiver.hpp"
 #include "signed_daemon.hpp"
@@ -20,6 +24,10 @@
 
 namespace formation::testing {
 namespace {
+
+std::int64_t millis(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
 
 class UsageProcess : public SignedDaemonTest {
  protected:
@@ -32,6 +40,14 @@ class UsageProcess : public SignedDaemonTest {
         "metering-usage.json",
         R"({"plugin": "metering-usage", "parameters": {"period_seconds": 1, "thresholds": [)"
         R"({"name": "busy", "resource": "cpu", "kind": "absolute", "limit": 0.01}]}})"
+        "\n");
+    // Only vCPU-seconds cost (1000 micro-credits each), so a period's price is
+    // vcpus x its length in milliseconds: computed here from the stored record, not by the
+    // plugin's code. Creates are not refused.
+    config_->add_plugin_file(
+        "billing-credits.json",
+        R"({"plugin": "billing-credits", "parameters": {"enforce": false, "prices": )"
+        R"({"vcpu_second": 1000, "memory_gb_second": 0, "disk_gb_second": 0, "egress_gb": 0}}})"
         "\n");
     start_daemon();
   }
@@ -105,6 +121,62 @@ TEST_F(UsageProcess, AnInstanceIsMeteredAndItsOwnerSeesItsUsage) {
   auto bad = call(me, "GET", "/v1/usage?owner=bob");
   EXPECT_EQ(bad.status, 400);
   EXPECT_NE(bad.message.find("owner"), std::string::npos) << bad.message;
+}
+
+// Metered periods become debits end to end: each stored usage record is debited once, at
+// its price, and the balance the API shows is the ledger's sum.
+TEST_F(UsageProcess, EveryMeteredPeriodIsDebitedOnceAtItsPrice) {
+  Key me = random_key();
+  ASSERT_EQ(call(me, "POST", "/v1/accounts", R"({"name": "metered"})").status, 201);
+  const std::string id = create_instance(me);
+  ASSERT_FALSE(id.empty());
+
+  std::vector<LedgerEntry> debits;
+  for (int i = 0; i < 300 && debits.size() < 3; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto tx = store_->store->begin();
+    ASSERT_TRUE(tx.is_ok());
+    auto page = (*tx)->ledger().list(me.address, PageRequest{100, ""});
+    ASSERT_TRUE(page.is_ok()) << page.status().to_string();
+    debits = page->items;
+  }
+  ASSERT_GE(debits.size(), 3U) << "three periods were not debited within 30 s";
+
+  std::map<std::int64_t, UsageRecord> records;  // by period start, in ms
+  {
+    auto tx = store_->store->begin();
+    ASSERT_TRUE(tx.is_ok());
+    UsageFilter filter;
+    filter.instance_id = id;
+    auto page = (*tx)->usage().list(filter, PageRequest{100, ""});
+    ASSERT_TRUE(page.is_ok());
+    for (const auto& r : page->items) records[millis(r.period.start)] = r;
+  }
+  std::set<std::int64_t> debited;
+  std::int64_t sum = 0;
+  for (const auto& d : debits) {
+    ASSERT_TRUE(d.period.has_value() && d.instance_id.has_value()) << d.reason;
+    EXPECT_EQ(*d.instance_id, id);
+    const std::int64_t start = millis(d.period->start);
+    EXPECT_TRUE(debited.insert(start).second) << "period debited twice: " << start;
+    ASSERT_TRUE(records.contains(start)) << "a debit without a usage record";
+    const auto& r = records.at(start);
+    EXPECT_EQ(d.amount_micro, -(r.vcpus * (millis(r.period.end) - start)));
+    EXPECT_LT(d.amount_micro, 0);
+    sum += d.amount_micro;
+  }
+  auto credits = call(me, "GET", "/v1/accounts/" + me.address + "/credits");
+  ASSERT_EQ(credits.status, 200) << credits.body;
+  // Debits keep coming while the instance runs: the balance is at most what was summed.
+  EXPECT_LE((*credits.json)["balance_micro"].GetInt64(), sum);
+  auto ledger = call(me, "GET", "/v1/accounts/" + me.address + "/ledger?limit=100");
+  ASSERT_EQ(ledger.status, 200) << ledger.body;
+  std::int64_t listed = 0;
+  for (const auto& e : (*ledger.json)["items"].GetArray()) listed += e["amount_micro"].GetInt64();
+  auto after = call(me, "GET", "/v1/accounts/" + me.address + "/credits");
+  ASSERT_EQ(after.status, 200);
+  EXPECT_GE(listed, (*after.json)["balance_micro"].GetInt64());
+  EXPECT_LE(listed, (*credits.json)["balance_micro"].GetInt64());
 }
 
 TEST_F(UsageProcess, FormUsagePrintsATableAndJson) {
