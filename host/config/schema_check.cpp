@@ -195,20 +195,25 @@ std::string describe(std::string_view keyword, const Value* schema, const Value*
     }
     return "a dependency between keys is not met";
   }
-  if (keyword == "allOf") return "does not match every schema listed under allOf";
+  // These name no field; the schema's description is where its author says the rule.
+  const Value* description = member(schema, "description");
+  const std::string rule = description && description->IsString()
+                               ? std::string(" (") + description->GetString() + ")"
+                               : std::string();
+  if (keyword == "allOf") return "does not match every schema listed under allOf" + rule;
   if (keyword == "anyOf") {
     const Value* list = member(schema, "anyOf");
     return "does not match any of the " +
            std::to_string(list && list->IsArray() ? list->Size() : 0) +
-           " alternatives listed under anyOf";
+           " alternatives listed under anyOf" + rule;
   }
   if (keyword == "oneOf") {
     const Value* list = member(schema, "oneOf");
     return "must match exactly one of the " +
            std::to_string(list && list->IsArray() ? list->Size() : 0) +
-           " alternatives listed under oneOf";
+           " alternatives listed under oneOf" + rule;
   }
-  if (keyword == "not") return "matches the schema under \"not\", which it must not";
+  if (keyword == "not") return "matches the schema under \"not\", which it must not" + rule;
   if (keyword == "patternProperties") {
     return "does not match the schema for keys of this pattern (patternProperties)";
   }

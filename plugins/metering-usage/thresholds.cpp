@@ -39,6 +39,7 @@ const ResourceInfo& info(ThresholdResource r) {
 
 constexpr const char* kSchema = R"({
   "type": "object",
+  "description": "kind percent is for resource cpu or memory only, with a limit of at most 100; give instance_id or account, not both",
   "additionalProperties": false,
   "required": ["name", "resource", "kind", "limit"],
   "properties": {
@@ -53,7 +54,12 @@ constexpr const char* kSchema = R"({
     "account": {"type": "string", "pattern": "^0x[0-9a-fA-F]{40}$",
                 "description": "All of this account's instances together."}
   },
-  "not": {"required": ["instance_id", "account"]}
+  "not": {"required": ["instance_id", "account"]},
+  "anyOf": [
+    {"properties": {"kind": {"enum": ["absolute"]}}},
+    {"properties": {"kind": {"enum": ["percent"]}, "resource": {"enum": ["cpu", "memory"]},
+                    "limit": {"maximum": 100}}}
+  ]
 })";
 
 Status bad(const std::string& where, const std::string& what) {

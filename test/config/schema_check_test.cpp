@@ -236,6 +236,7 @@ TEST(Validate, TuplesDependenciesAndCombinators) {
       "pair": {"type": "array", "items": [{"type": "string"}, {"type": "integer"}],
                "additionalItems": false},
       "choice": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
+      "either": {"description": "a name or a number", "anyOf": [{"type": "string"}, {"type": "integer"}]},
       "bounded": {"type": "object", "maxProperties": 1}
     },
     "dependencies": {"tls_key": ["tls_cert"]}
@@ -245,6 +246,10 @@ TEST(Validate, TuplesDependenciesAndCombinators) {
   EXPECT_EQ(message(R"({"pair": [1]})"), "f: /pair/0: expected type string, got integer");
   EXPECT_EQ(message(R"({"choice": true})"),
             "f: /choice: must match exactly one of the 2 alternatives listed under oneOf");
+  // A combinator names no field: the schema's description, when it has one, says the rule.
+  EXPECT_EQ(message(R"({"either": []})"),
+            "f: /either: does not match any of the 2 alternatives listed under anyOf (a name or "
+            "a number)");
   EXPECT_EQ(message(R"({"bounded": {"a": 1, "b": 2}})"),
             "f: /bounded: expected at most 1 key, got 2");
   EXPECT_EQ(message(R"({"tls_key": "k"})"), "f: /: key \"tls_key\" requires key \"tls_cert\"");

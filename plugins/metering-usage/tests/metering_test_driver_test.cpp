@@ -317,12 +317,6 @@ TEST_F(MeteringOnTestDriver, ARestartedMeterRepublishesTheLatestStoredPeriods) {
   if (HasFatalFailure()) return;
   add_instance(running, kAlice);
   add_instance(stopped, kAlice);
-  auto& first = make_meter();
-  ASSERT_TRUE(first.sample_now().is_ok());
-  auto metered = first.sample_now();
-  ASSERT_TRUE(metered.is_ok());
-  ASSERT_EQ(metered->size(), 1U);
-  first.stop();
 
   std::mutex mutex;
   std::vector<rapidjson::Document> events;
@@ -332,23 +326,37 @@ TEST_F(MeteringOnTestDriver, ARestartedMeterRepublishesTheLatestStoredPeriods) {
     const std::scoped_lock lock(mutex);
     events.push_back(std::move(doc));
   });
+  // The bus delivers on its own thread: wait for `n` events in all.
+  const auto wait_for = [&](std::size_t n) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      {
+        const std::scoped_lock lock(mutex);
+        if (events.size() >= n) return;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+  };
+
+  auto& first = make_meter();
+  ASSERT_TRUE(first.sample_now().is_ok());
+  auto metered = first.sample_now();
+  ASSERT_TRUE(metered.is_ok());
+  ASSERT_EQ(metered->size(), 1U);
+  first.stop();
+  wait_for(1);
+
   auto& again = runtime_.make<MeteringUsagePlugin>("metering-usage", R"({"period_seconds": 86400})",
                                                    settings_from, "restarted");
   ASSERT_TRUE(again.start().is_ok());
   auto republished = again.republish_latest();
   ASSERT_TRUE(republished.is_ok()) << republished.status().to_string();
   EXPECT_EQ(*republished, 1U) << "only the running instance has a stored period";
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    {
-      const std::scoped_lock lock(mutex);
-      if (!events.empty()) break;
-    }
-    std::this_thread::sleep_for(10ms);
-  }
+  wait_for(2);
+  std::this_thread::sleep_for(100ms);  // a third event would be a bug; give it a moment
   const std::scoped_lock lock(mutex);
-  ASSERT_EQ(events.size(), 1U);
-  const auto& doc = events.front();
+  ASSERT_EQ(events.size(), 2U) << "the first meter's event, then the republished one";
+  const auto& doc = events.back();
   const auto& stored = records_of(running);
   ASSERT_EQ(stored.size(), 1U);
   EXPECT_EQ(std::string(doc["instance_id"].GetString()), running);
@@ -356,7 +364,7 @@ TEST_F(MeteringOnTestDriver, ARestartedMeterRepublishesTheLatestStoredPeriods) {
   EXPECT_EQ(std::string(doc["period"]["start"].GetString()),
             format_rfc3339_utc(stored[0].period.start));
   EXPECT_EQ(std::string(doc["period"]["start"].GetString()),
-            format_rfc3339_utc(metered->front().period.start));
+            std::string(events.front()["period"]["start"].GetString()));
   EXPECT_DOUBLE_EQ(doc["metrics"]["cpu_seconds"].GetDouble(), metered->front().metrics.cpu_seconds);
   EXPECT_EQ(records_of(running).size(), 1U) << "republishing stores nothing";
 }

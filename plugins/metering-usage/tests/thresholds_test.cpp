@@ -104,6 +104,8 @@ TEST(Thresholds, BadDefinitionsAreRefusedByBothNamingThePointer) {
       {R"({"name": "x", "resource": "storage", "kind": "percent", "limit": 50})",
        "/thresholds/0/kind: percent is only for cpu and memory (of the allocation); use absolute "
        "for storage"},
+      {R"({"name": "x", "resource": "cpu", "kind": "percent", "limit": 101})",
+       "/thresholds/0/limit: a percent limit is at most 100"},
       {R"({"name": "x", "resource": "cpu", "kind": "absolute", "limit": -1})",
        "/thresholds/0/limit: must be a number >= 0"},
       {R"({"name": "x", "resource": "cpu", "kind": "absolute", "limit": "9"})",
@@ -123,11 +125,7 @@ TEST(Thresholds, BadDefinitionsAreRefusedByBothNamingThePointer) {
     auto s = parse(with(c.threshold));
     EXPECT_EQ(s.status().code(), StatusCode::invalid) << c.threshold;
     EXPECT_EQ(s.status().message(), c.message);
-    // Percent of storage is the parser's rule (the schema cannot say "only for cpu and
-    // memory" without repeating the resource list); everything else the schema refuses too.
-    if (c.threshold.find("storage") == std::string::npos) {
-      EXPECT_FALSE(schema_accepts(with(c.threshold))) << c.threshold;
-    }
+    EXPECT_FALSE(schema_accepts(with(c.threshold))) << c.threshold;
   }
   EXPECT_EQ(parse(R"({"thresholds": {}})").status().message(), "/thresholds: must be an array");
   const std::string t = R"({"name": "x", "resource": "cpu", "kind": "absolute", "limit": 1})";
