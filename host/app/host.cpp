@@ -272,6 +272,11 @@ void Host::shutdown() {
     }
   }
   for (auto id : webhook_subscriptions_) events_.unsubscribe(id);
+  // Outbox writes already queued reach the store before it stops (metering-usage also
+  // republishes its latest periods at the next start, for a shutdown that cannot wait).
+  if (!pool_.wait_idle(std::chrono::seconds(5))) {
+    spdlog::warn("shutdown: blocking work still running after 5 s; stopping the plugins anyway");
+  }
   // Before the store stops: requests in flight finish (bounded by their timeout) or stay
   // claimed until their lease runs out.
   if (deliverer_) deliverer_->stop();

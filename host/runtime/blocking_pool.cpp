@@ -36,6 +36,11 @@ void ThreadPool::shutdown() {
   threads_.clear();
 }
 
+bool ThreadPool::wait_idle(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return idle_.wait_for(lock, timeout, [this] { return queue_.empty() && running_ == 0; });
+}
+
 void ThreadPool::run() {
   for (;;) {
     std::function<void()> work;
@@ -45,6 +50,7 @@ void ThreadPool::run() {
       if (queue_.empty()) return;
       work = std::move(queue_.front());
       queue_.pop_front();
+      ++running_;
     }
     // A plugin's exception must not take the pool down with it.
     try {
@@ -53,6 +59,12 @@ void ThreadPool::run() {
       spdlog::error("uncaught exception in blocking work: {}", e.what());
     } catch (...) {
       spdlog::error("uncaught non-standard exception in blocking work");
+    }
+    work = nullptr;  // what it captured goes before it counts as done
+    {
+      const std::lock_guard lock(mutex_);
+      --running_;
+      if (running_ == 0 && queue_.empty()) idle_.notify_all();
     }
   }
 }
