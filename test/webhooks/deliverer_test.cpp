@@ -13,11 +13,11 @@
 #include <thread>
 
 #include "support/fake_host_services.hpp"
+#include "support/plugin_runtime.hpp"
 #include "webhooks/deliverer.hpp"
 #include "webhooks/delivery_keys.hpp"
 #include "webhooks/outbox_writer.hpp"
 #include "webhooks/receiver.hpp"
-#include "webhooks/sqlite_store.hpp"
 
 namespace formation::testing {
 namespace {
@@ -51,10 +51,6 @@ wh::DelivererOptions fast_options() {
 
 class Deliveries : public ::testing::Test {
  protected:
-  void SetUp() override {
-    if (!sqlite.error.empty()) GTEST_SKIP() << "state-sqlite: " << sqlite.error;
-  }
-
   Webhook add_webhook(const std::string& url, std::vector<std::string> events = {"usage"},
                       const std::string& owner = kOwner) {
     Webhook hook;
@@ -64,7 +60,7 @@ class Deliveries : public ::testing::Test {
     hook.events = std::move(events);
     hook.secret = wh::random_hex(32);
     hook.created_at = std::chrono::system_clock::now();
-    auto tx = sqlite.store->begin();
+    auto tx = store->begin();
     EXPECT_TRUE(tx.is_ok());
     auto created = (*tx)->webhooks().create(hook);
     EXPECT_TRUE(created.is_ok()) << created.status().to_string();
@@ -73,7 +69,7 @@ class Deliveries : public ::testing::Test {
   }
 
   std::vector<OutboxEntry> entries(const std::string& webhook_id) {
-    auto tx = sqlite.store->begin();
+    auto tx = store->begin();
     auto list = (*tx)->outbox().list(webhook_id, PageRequest{1000, ""});
     EXPECT_TRUE(list.is_ok());
     return list.is_ok() ? list->items : std::vector<OutboxEntry>{};
@@ -89,8 +85,9 @@ class Deliveries : public ::testing::Test {
   }
 
   TempDir dir{"formation-webhooks"};
-  SqliteStore sqlite{dir.path()};
-  std::function<StateStore*()> store_fn = [this] { return sqlite.store; };
+  PluginRuntime runtime{dir.path()};
+  StateStore* store = &runtime.start_store(PLUGIN_BUILD_DIR, "state-sqlite", "{}");
+  std::function<StateStore*()> store_fn = [this] { return store; };
 };
 
 TEST_F(Deliveries, ReceiverDownThenUpGetsEveryEventOnceAndSigned) {
@@ -103,18 +100,18 @@ TEST_F(Deliveries, ReceiverDownThenUpGetsEveryEventOnceAndSigned) {
   Receiver other;
   other.up();
   add_webhook(other.url(), {"usage"}, "0x0000000000000000000000000000000000000001");
-  sqlite.events.subscribe("usage.", [&](const Event& e) {
+  runtime.events().subscribe("usage.", [&](const Event& e) {
     auto stored = writer.write(e);
     EXPECT_TRUE(stored.is_ok()) << stored.status().to_string();
   });
   deliverer.start();
   constexpr int kEvents = 20;
   for (int i = 0; i < kEvents; ++i) {
-    sqlite.events.publish(Event{"usage.sample", usage_payload(i), "metering"});
+    runtime.events().publish(Event{"usage.sample", usage_payload(i), "metering"});
   }
   // The same period again (a metering restart): the same idempotency key, not enqueued.
-  sqlite.events.publish(Event{"usage.sample", usage_payload(3), "metering"});
-  sqlite.events.publish(Event{"instance.created", usage_payload(99), "host"});
+  runtime.events().publish(Event{"usage.sample", usage_payload(3), "metering"});
+  runtime.events().publish(Event{"instance.created", usage_payload(99), "host"});
   ASSERT_TRUE(wait_until([&] { return entries(hook.id).size() == kEvents; }, 5s))
       << entries(hook.id).size();
   std::this_thread::sleep_for(1500ms);  // retries against a closed port, the breaker opens
@@ -150,7 +147,7 @@ TEST_F(Deliveries, AnEntryClaimedByADeadDelivererIsDeliveredAfterItsLease) {
   // A formationd that claimed the first and was killed before it could record anything.
   const auto now = std::chrono::system_clock::now();
   {
-    auto tx = sqlite.store->begin();
+    auto tx = store->begin();
     auto claimed = (*tx)->outbox().claim_due(now, 1, now + 1s);
     ASSERT_TRUE(claimed.is_ok());
     ASSERT_EQ(claimed->size(), 1U);
