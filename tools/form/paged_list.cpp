@@ -67,4 +67,12 @@ void print_list_json(Context& context, const PagedList& list, bool as_sent) {
   context.out() << buffer.GetString() << '\n';
 }
 
+ListRequest paging_from(const Args& args, ListRequest base) {
+  base.all = args.has("all");
+  if (args.values.count("limit"))
+    base.query = "limit=" + std::to_string(positive_integer(args, "limit"));
+  base.page_token = args.get("page-token");
+  return base;
+}
+
 }  // namespace form

@@ -29,6 +29,9 @@ struct ListRequest {
   bool all = false;           // follow next_page_token to the end
 };
 
+// `base` with what the command line asked for: --limit N, --page-token TOKEN, --all.
+ListRequest paging_from(const Args& args, ListRequest base);
+
 // `fetch` sends GET TARGET (signed) and returns the answer, throwing the command's own errors.
 PagedList fetch_list(const ListRequest& request,
                      const std::function<Response(const std::string& target)>& fetch);

@@ -227,11 +227,8 @@ int account_delete(Context& context, const Args& args) {
 }
 
 int account_list(Context& context, const Args& args) {
-  ListRequest request{"/v1/accounts", "accounts", "items"};  // openapi names it "accounts"
-  request.all = args.has("all");
-  if (args.values.count("limit"))
-    request.query = "limit=" + std::to_string(positive_integer(args, "limit"));
-  request.page_token = args.get("page-token");
+  const ListRequest request =
+      paging_from(args, {"/v1/accounts", "accounts", "items"});  // openapi names it "accounts"
   PagedList list = fetch_list(request, [&](const std::string& target) {
     return call(context, Request::get(target, Auth::kSigned), "list", {});
   });
@@ -325,11 +322,8 @@ int account_credits(Context& context, const Args& args) {
 
 int account_ledger(Context& context, const Args& args) {
   const std::string address = target_address(context, args);
-  ListRequest request{"/v1/accounts/" + address + "/ledger", "items", ""};
-  request.all = args.has("all");
-  if (args.values.count("limit"))
-    request.query = "limit=" + std::to_string(positive_integer(args, "limit"));
-  request.page_token = args.get("page-token");
+  const ListRequest request =
+      paging_from(args, {"/v1/accounts/" + address + "/ledger", "items", ""});
   PagedList list = fetch_list(request, [&](const std::string& target) {
     return call(context, Request::get(target, Auth::kSigned), "read the ledger of", address);
   });

@@ -218,11 +218,7 @@ int instance_create(Context& context, const Args& args) {
 }
 
 int instance_list(Context& context, const Args& args) {
-  ListRequest request{"/v1/instances", "instances"};
-  request.all = args.has("all");
-  if (args.values.count("limit"))
-    request.query = "limit=" + std::to_string(positive_integer(args, "limit"));
-  request.page_token = args.get("page-token");
+  const ListRequest request = paging_from(args, {"/v1/instances", "instances"});
   PagedList list = fetch_list(request, [&](const std::string& target) {
     return call(context, Request::get(target, Auth::kSigned), "list", {});
   });

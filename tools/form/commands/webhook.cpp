@@ -134,11 +134,7 @@ int webhook_add(Context& context, const Args& args) {
 }
 
 int webhook_list(Context& context, const Args& args) {
-  ListRequest request{"/v1/webhooks", "webhooks"};
-  request.all = args.has("all");
-  if (args.values.count("limit"))
-    request.query = "limit=" + std::to_string(positive_integer(args, "limit"));
-  request.page_token = args.get("page-token");
+  const ListRequest request = paging_from(args, {"/v1/webhooks", "webhooks"});
   PagedList list = fetch_list(request, [&](const std::string& target) {
     return call(context, Request::get(target, Auth::kSigned), "list");
   });
@@ -175,11 +171,7 @@ int webhook_remove(Context& context, const Args& args) {
 
 int webhook_deliveries(Context& context, const Args& args) {
   const std::string id = webhook_id(args);
-  ListRequest request{webhook_path(id, "deliveries"), "deliveries"};
-  request.all = args.has("all");
-  if (args.values.count("limit"))
-    request.query = "limit=" + std::to_string(positive_integer(args, "limit"));
-  request.page_token = args.get("page-token");
+  const ListRequest request = paging_from(args, {webhook_path(id, "deliveries"), "deliveries"});
   PagedList list = fetch_list(request, [&](const std::string& target) {
     return call(context, Request::get(target, Auth::kSigned), "deliveries");
   });
