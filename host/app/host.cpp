@@ -13,6 +13,7 @@
 #include "api/nodes.hpp"
 #include "api/operations.hpp"
 #include "api/routes.hpp"
+#include "api/threshold_routes.hpp"
 #include "api/usage_routes.hpp"
 #include "api/webhook_routes.hpp"
 #include "formation/kinds/dns.hpp"
@@ -133,7 +134,10 @@ Status Host::add_post_start_routes() {
   api::UsageRoutesContext usage{
       api,
       [this] { return static_cast<UsageMeter*>(registry_->find(PluginKind::usage_meter, "")); }};
-  if (auto st = api::add_usage_routes(router_, std::move(usage)); !st.is_ok()) return st;
+  if (auto st = api::add_usage_routes(router_, usage); !st.is_ok()) return st;
+  if (auto st = api::add_threshold_routes(router_, {usage.api, usage.meter}); !st.is_ok()) {
+    return st;
+  }
   return api::add_mesh_routes(router_, api::MeshRoutesContext{api, mesh, publish, tokens});
 }
 

@@ -94,16 +94,43 @@ Result<std::vector<UsageSample>> MeteringUsagePlugin::sample_now() {
     if (!sample.is_ok()) return failed(sample.status());
     if (*sample) out.push_back(std::move(**sample));
   }
+  auto tenants = tenant_thresholds(**tx);
   if (auto st = (*tx)->commit(); !st.is_ok()) return failed(st);
   // Published after the commit, so that a consumer (billing) finds the record it names.
   for (const auto& sample : out) {
     publish(kUsageSampleType, usage_sample_json(sample));
     export_metrics(sample);
   }
-  for (const auto& violation : thresholds_.check(out)) {
+  for (const auto& violation : thresholds_.check(out, tenants)) {
     publish(kThresholdViolationType, threshold_violation_json(violation, now));
   }
   return out;
+}
+
+// When the store cannot list them, this tick checks the configured thresholds only (a
+// tenant's that is still crossed is raised again next tick); a stored one no schema
+// accepts is skipped, loudly, rather than stopping metering.
+std::vector<Threshold> MeteringUsagePlugin::tenant_thresholds(Transaction& tx) {
+  std::vector<Threshold> out;
+  PageRequest page{.limit = 100, .page_token = {}};
+  while (true) {
+    auto listed = tx.thresholds().list(std::nullopt, page);
+    if (!listed.is_ok()) {
+      host_.logger()->warn("reading tenants' thresholds failed (checked next tick): {}",
+                           listed.status().to_string());
+      return out;
+    }
+    for (const auto& stored : listed->items) {
+      auto t = threshold_from(stored);
+      if (t.is_ok()) {
+        out.push_back(std::move(t).value());
+      } else {
+        host_.logger()->warn("skipping a stored threshold: {}", t.status().message());
+      }
+    }
+    if (listed->last()) return out;
+    page.page_token = listed->next_page_token;
+  }
 }
 
 void MeteringUsagePlugin::publish(const char* type, std::string payload) {

@@ -44,6 +44,7 @@ class MeteringUsagePlugin final : public UsageMeter {
                                             TimePoint now);
   void export_metrics(const UsageSample& sample);
   void publish(const char* type, std::string payload);
+  std::vector<Threshold> tenant_thresholds(Transaction& tx);
   Result<UsageSummary> summary(Transaction& tx, const Instance& instance);
 
   HostServices& host_;

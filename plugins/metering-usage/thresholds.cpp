@@ -9,6 +9,7 @@
 #include <string_view>
 #include <utility>
 
+#include "formation/threshold_schema.hpp"
 #include "usage_event.hpp"
 
 namespace formation::metering_usage {
@@ -36,31 +37,6 @@ constexpr std::array<ResourceInfo, 6> kResources = {{
 const ResourceInfo& info(ThresholdResource r) {
   return kResources[static_cast<std::size_t>(r)];  // in enum order
 }
-
-constexpr const char* kSchema = R"({
-  "type": "object",
-  "description": "kind percent is for resource cpu or memory only, with a limit of at most 100; give instance_id or account, not both",
-  "additionalProperties": false,
-  "required": ["name", "resource", "kind", "limit"],
-  "properties": {
-    "name": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,63}$",
-             "description": "Names the threshold in its events."},
-    "resource": {"enum": ["cpu", "memory", "storage", "network_egress", "network_ingress", "gpu"]},
-    "kind": {"enum": ["absolute", "percent"],
-             "description": "absolute: the metric's own unit per period (cpu_seconds, memory_gb, storage_gb, network_*_mb, gpu_seconds); percent: of the allocation (cpu and memory only)."},
-    "limit": {"type": "number", "minimum": 0},
-    "instance_id": {"type": "string", "pattern": "^[0-9a-z][0-9a-z-]{0,127}$",
-                    "description": "Only this instance."},
-    "account": {"type": "string", "pattern": "^0x[0-9a-fA-F]{40}$",
-                "description": "All of this account's instances together."}
-  },
-  "not": {"required": ["instance_id", "account"]},
-  "anyOf": [
-    {"properties": {"kind": {"enum": ["absolute"]}}},
-    {"properties": {"kind": {"enum": ["percent"]}, "resource": {"enum": ["cpu", "memory"]},
-                    "limit": {"maximum": 100}}}
-  ]
-})";
 
 Status bad(const std::string& where, const std::string& what) {
   return Status::invalid(where + what);
@@ -98,7 +74,7 @@ double metric(const UsageMetrics& m, const Threshold& t) {
 
 }  // namespace
 
-const char* threshold_schema() { return kSchema; }
+const char* threshold_schema() { return kThresholdSchema; }
 
 const char* metric_name(const Threshold& t) {
   const auto& i = info(t.resource);
@@ -185,52 +161,91 @@ Result<Threshold> threshold_from(const rapidjson::Value& value, const std::strin
   return out;
 }
 
-ThresholdWatch::ThresholdWatch(std::vector<Threshold> thresholds)
-    : thresholds_(std::move(thresholds)) {}
+Result<Threshold> threshold_from(const UsageThreshold& stored) {
+  rapidjson::Document doc(rapidjson::kObjectType);
+  auto& a = doc.GetAllocator();
+  const auto text = [&](const std::string& v) {
+    return rapidjson::Value(v.c_str(), static_cast<rapidjson::SizeType>(v.size()), a);
+  };
+  doc.AddMember("name", text(stored.name), a);
+  doc.AddMember("resource", text(stored.resource), a);
+  doc.AddMember("kind", text(stored.kind), a);
+  doc.AddMember("limit", stored.limit, a);
+  if (stored.instance_id) doc.AddMember("instance_id", text(*stored.instance_id), a);
+  auto out = threshold_from(doc, "threshold " + stored.id);
+  if (!out.is_ok()) return out.status();
+  if (!out->instance_id) out->account = stored.owner;
+  out->id = stored.id;
+  out->notify = stored.owner;
+  return out;
+}
 
-void ThresholdWatch::observe(std::size_t index, const std::string& subject, double value,
-                             Violation violation, std::vector<Violation>& out) {
-  const auto key = std::make_pair(index, subject);
-  if (value > thresholds_[index].limit) {
-    if (over_.insert(key).second) {
-      violation.threshold = &thresholds_[index];
-      violation.value = value;
-      out.push_back(std::move(violation));
+ThresholdWatch::ThresholdWatch(std::vector<Threshold> configured)
+    : configured_(std::move(configured)) {}
+
+namespace {
+
+// What the watch remembers a threshold by: configured ones by name (unique in the
+// parameters), tenants' by id.
+std::string key_of(const Threshold& t) { return t.id ? "tenant/" + *t.id : "config/" + t.name; }
+
+}  // namespace
+
+void ThresholdWatch::check_one(const Threshold& t, const std::vector<UsageSample>& samples,
+                               std::set<std::pair<std::string, std::string>>& over,
+                               std::vector<Violation>& out) const {
+  const std::string key = key_of(t);
+  const auto observe = [&](const std::string& subject, double value, Violation violation) {
+    if (value <= t.limit) return;
+    over.emplace(key, subject);
+    if (over_.contains({key, subject})) return;  // still over: raised already
+    violation.value = value;
+    out.push_back(std::move(violation));
+  };
+  if (t.account) {
+    // One figure for the account: the sum of its instances (absolute) or their mean
+    // (percent), over the tick's periods.
+    double sum = 0;
+    std::size_t count = 0;
+    Period span;
+    for (const auto& s : samples) {
+      if (s.user_id != *t.account) continue;
+      sum += metric(s.metrics, t);
+      span.start = count == 0 ? s.period.start : std::min(span.start, s.period.start);
+      span.end = count == 0 ? s.period.end : std::max(span.end, s.period.end);
+      ++count;
     }
-  } else {
-    over_.erase(key);
+    if (count == 0) {
+      // Nothing of the account ran this tick: no change.
+      if (over_.contains({key, *t.account})) over.emplace(key, *t.account);
+      return;
+    }
+    const double value = t.kind == ThresholdKind::percent ? sum / static_cast<double>(count) : sum;
+    observe(*t.account, value, Violation{t, t.notify.value_or(*t.account), std::nullopt, 0, span});
+    return;
+  }
+  for (const auto& s : samples) {
+    if (t.instance_id && s.instance_id != *t.instance_id) continue;
+    observe(s.instance_id, metric(s.metrics, t),
+            Violation{t, t.notify.value_or(s.user_id), s.instance_id, 0, s.period});
+  }
+  // An instance that did not run this tick keeps its state.
+  for (const auto& entry : over_) {
+    if (entry.first != key || over.contains(entry)) continue;
+    const bool sampled = std::any_of(samples.begin(), samples.end(), [&](const UsageSample& s) {
+      return s.instance_id == entry.second;
+    });
+    if (!sampled) over.insert(entry);
   }
 }
 
-std::vector<Violation> ThresholdWatch::check(const std::vector<UsageSample>& samples) {
+std::vector<Violation> ThresholdWatch::check(const std::vector<UsageSample>& samples,
+                                             const std::vector<Threshold>& tenants) {
   std::vector<Violation> out;
-  for (std::size_t i = 0; i < thresholds_.size(); ++i) {
-    const Threshold& t = thresholds_[i];
-    if (t.account) {
-      // One figure for the account: the sum of its instances (absolute) or their mean
-      // (percent), over the tick's periods.
-      double sum = 0;
-      std::size_t count = 0;
-      Period span;
-      for (const auto& s : samples) {
-        if (s.user_id != *t.account) continue;
-        sum += metric(s.metrics, t);
-        span.start = count == 0 ? s.period.start : std::min(span.start, s.period.start);
-        span.end = count == 0 ? s.period.end : std::max(span.end, s.period.end);
-        ++count;
-      }
-      if (count == 0) continue;  // nothing of the account ran this tick: no change
-      const double value =
-          t.kind == ThresholdKind::percent ? sum / static_cast<double>(count) : sum;
-      observe(i, *t.account, value, Violation{nullptr, *t.account, std::nullopt, 0, span}, out);
-      continue;
-    }
-    for (const auto& s : samples) {
-      if (t.instance_id && s.instance_id != *t.instance_id) continue;
-      observe(i, s.instance_id, metric(s.metrics, t),
-              Violation{nullptr, s.user_id, s.instance_id, 0, s.period}, out);
-    }
-  }
+  std::set<std::pair<std::string, std::string>> over;
+  for (const auto& t : configured_) check_one(t, samples, over, out);
+  for (const auto& t : tenants) check_one(t, samples, over, out);
+  over_ = std::move(over);  // thresholds that are gone are forgotten with it
   return out;
 }
 
@@ -245,12 +260,13 @@ std::string threshold_violation_json(const Violation& v, TimePoint timestamp) {
     w.Key(key);
     w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
   };
-  const Threshold& t = *v.threshold;
+  const Threshold& t = v.threshold;
   w.StartObject();
   string("event_type", kThresholdViolationType);
   string("version", "1");
   string("timestamp", format_rfc3339_utc(timestamp));
   string("threshold", t.name);
+  if (t.id) string("threshold_id", *t.id);
   string("resource", info(t.resource).name);
   string("kind", t.kind == ThresholdKind::percent ? "percent" : "absolute");
   string("metric", metric_name(t));

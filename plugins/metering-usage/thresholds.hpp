@@ -13,6 +13,7 @@
 #include <rapidjson/document.h>
 
 #include "formation/kinds/usage_meter.hpp"
+#include "formation/records/money.hpp"
 #include "formation/status.hpp"
 
 namespace formation::metering_usage {
@@ -27,6 +28,10 @@ struct Threshold {
   double limit = 0;
   std::optional<std::string> instance_id;  // only this instance
   std::optional<std::string> account;      // all of this owner's instances together
+  // A tenant's threshold (POST /v1/thresholds): its id, and the tenant its events go to
+  // (instead of the instance's owner; they differ for a grantee's threshold).
+  std::optional<std::string> id;
+  std::optional<std::string> notify;
 };
 
 // The JSON Schema of one threshold, also embedded in the plugin's parameters schema.
@@ -40,8 +45,13 @@ Result<Threshold> threshold_from(const rapidjson::Value& value, const std::strin
 // "cpu_percent_avg" for a percent one, ...
 const char* metric_name(const Threshold& threshold);
 
+// A tenant's stored threshold as the watch compares it: an instance threshold, or the sum
+// over the owner's instances; events go to the owner. invalid (naming the threshold) for a
+// record the store kept but no schema would accept.
+Result<Threshold> threshold_from(const UsageThreshold& stored);
+
 struct Violation {
-  const Threshold* threshold = nullptr;
+  Threshold threshold;
   std::string user_id;                     // the owner (the account for account thresholds)
   std::optional<std::string> instance_id;  // absent for an account threshold
   double value = 0;                        // what was measured, in the metric's unit
@@ -52,20 +62,25 @@ struct Violation {
 // only crossings are reported. Not thread-safe (the meter's tick mutex guards it).
 class ThresholdWatch {
  public:
-  explicit ThresholdWatch(std::vector<Threshold> thresholds);
+  explicit ThresholdWatch(std::vector<Threshold> configured);
 
-  std::vector<Violation> check(const std::vector<UsageSample>& samples);
+  // `tenants`: the tenants' thresholds, read from the store this tick. What a threshold
+  // that is gone remembered is dropped.
+  std::vector<Violation> check(const std::vector<UsageSample>& samples,
+                               const std::vector<Threshold>& tenants = {});
   // A deleted instance's state goes, so a re-used id starts under its thresholds.
   void forget(const std::string& instance_id);
 
-  [[nodiscard]] const std::vector<Threshold>& thresholds() const { return thresholds_; }
+  [[nodiscard]] const std::vector<Threshold>& configured() const { return configured_; }
 
  private:
-  void observe(std::size_t index, const std::string& subject, double value, Violation violation,
-               std::vector<Violation>& out);
+  void check_one(const Threshold& t, const std::vector<UsageSample>& samples,
+                 std::set<std::pair<std::string, std::string>>& over,
+                 std::vector<Violation>& out) const;
 
-  std::vector<Threshold> thresholds_;
-  std::set<std::pair<std::size_t, std::string>> over_;  // (threshold, instance or account)
+  std::vector<Threshold> configured_;
+  // (threshold key, instance or account) that were over at the last check.
+  std::set<std::pair<std::string, std::string>> over_;
 };
 
 // The `threshold.violation` payload, shaped by schemas/events/threshold.schema.json.

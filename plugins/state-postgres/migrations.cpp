@@ -111,7 +111,17 @@ CREATE TABLE nonces (
 CREATE INDEX nonces_expiry ON nonces (expires_at);
 )SQL";
 
-constexpr std::array kMigrations = {kMigration1};
+// Version 2: tenants' usage thresholds (ABI 3).
+constexpr const char* kMigration2 = R"SQL(
+CREATE TABLE usage_thresholds (
+  id text COLLATE "C" PRIMARY KEY, owner text COLLATE "C" NOT NULL, name text COLLATE "C" NOT NULL,
+  resource text COLLATE "C" NOT NULL, kind text COLLATE "C" NOT NULL,
+  limit_value double precision NOT NULL, instance_id text COLLATE "C", created_at bigint NOT NULL,
+  UNIQUE (owner, name));
+CREATE INDEX usage_thresholds_owner ON usage_thresholds (owner, id);
+)SQL";
+
+constexpr std::array kMigrations = {kMigration1, kMigration2};
 
 void lock_and_prepare(pqxx::work& work) {
   work.exec("SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLock) + ")");

@@ -137,6 +137,19 @@ class PgUsage final : public UsageRepository {
   TxnContext& ctx_;
 };
 
+class PgThresholds final : public ThresholdRepository {
+ public:
+  explicit PgThresholds(TxnContext& ctx) : ctx_(ctx) {}
+  Result<UsageThreshold> get(const std::string& id) override;
+  Result<Page<UsageThreshold>> list(const std::optional<std::string>& owner,
+                                    const PageRequest& page) override;
+  Result<UsageThreshold> create(const UsageThreshold& threshold) override;
+  Status remove(const std::string& id) override;
+
+ private:
+  TxnContext& ctx_;
+};
+
 class PgWebhooks final : public WebhookRepository {
  public:
   explicit PgWebhooks(TxnContext& ctx) : ctx_(ctx) {}

@@ -39,6 +39,7 @@ class PgTransaction final : public Transaction {
   OutboxRepository& outbox() override { return outbox_; }
   LedgerRepository& ledger() override { return ledger_; }
   NonceRepository& nonces() override { return nonces_; }
+  ThresholdRepository& thresholds() override { return thresholds_; }
 
  private:
   void end();
@@ -60,6 +61,7 @@ class PgTransaction final : public Transaction {
   PgOutbox outbox_{ctx_};
   PgLedger ledger_{ctx_};
   PgNonces nonces_{ctx_};
+  PgThresholds thresholds_{ctx_};
 };
 
 class PgStore final : public StateStore {

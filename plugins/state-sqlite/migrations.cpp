@@ -117,8 +117,20 @@ CREATE TABLE change_serials (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT INTO change_serials (name, value) VALUES ('dns', 1), ('mesh', 1);
 )sql";
 
+// Version 2: tenants' usage thresholds (ABI 3).
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE usage_thresholds (
+  id TEXT PRIMARY KEY, owner TEXT NOT NULL, name TEXT NOT NULL, resource TEXT NOT NULL,
+  kind TEXT NOT NULL, limit_value REAL NOT NULL, instance_id TEXT,
+  created_at INTEGER NOT NULL,
+  UNIQUE (owner, name)
+);
+CREATE INDEX usage_thresholds_owner ON usage_thresholds (owner, id);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "initial schema", kV1},
+    Migration{2, "usage thresholds", kV2},
 };
 
 }  // namespace

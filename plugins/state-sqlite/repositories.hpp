@@ -26,6 +26,7 @@ std::unique_ptr<UsageRepository> make_usage_repository(Connection& db);
 std::unique_ptr<WebhookRepository> make_webhook_repository(Connection& db);
 std::unique_ptr<OutboxRepository> make_outbox_repository(Connection& db);
 std::unique_ptr<LedgerRepository> make_ledger_repository(Connection& db);
+std::unique_ptr<ThresholdRepository> make_threshold_repository(Connection& db);
 
 // JSON arrays kept in TEXT columns.
 std::string to_json(const std::vector<std::string>& list);

@@ -69,6 +69,9 @@ class SqliteTransaction final : public Transaction {
   WebhookRepository& webhooks() override { return lazy(webhooks_, make_webhook_repository); }
   OutboxRepository& outbox() override { return lazy(outbox_, make_outbox_repository); }
   LedgerRepository& ledger() override { return lazy(ledger_, make_ledger_repository); }
+  ThresholdRepository& thresholds() override {
+    return lazy(thresholds_, make_threshold_repository);
+  }
   NonceRepository& nonces() override { return lazy(nonces_, make_nonce_repository); }
 
  private:
@@ -104,6 +107,7 @@ class SqliteTransaction final : public Transaction {
   std::unique_ptr<WebhookRepository> webhooks_;
   std::unique_ptr<OutboxRepository> outbox_;
   std::unique_ptr<LedgerRepository> ledger_;
+  std::unique_ptr<ThresholdRepository> thresholds_;
   std::unique_ptr<NonceRepository> nonces_;
 };
 

@@ -576,6 +576,16 @@ const std::map<std::pair<std::string, std::string>, Expectation>& matrix() {
        {Subject::instance, "", "", {401, 401, 401, 401, 404, 501, 501, 501, 501, 501}}},
       {{"GET", "/v1/usage"},
        {Subject::none, "", "", {401, 401, 401, 401, 501, 501, 501, 501, 501, 501}}},
+      // Thresholds: this config has no UsageMeter, so whoever gets past the signature is
+      // told none would be checked (test/api/usage_process_test.cpp has the rest).
+      {{"POST", "/v1/thresholds"},
+       {Subject::none, "", "{}", {401, 401, 401, 401, 501, 501, 501, 501, 501, 501}}},
+      {{"GET", "/v1/thresholds"},
+       {Subject::none, "", "", {401, 401, 401, 401, 501, 501, 501, 501, 501, 501}}},
+      {{"GET", "/v1/thresholds/{id}"},
+       {Subject::none, "", "", {401, 401, 401, 401, 501, 501, 501, 501, 501, 501}}},
+      {{"DELETE", "/v1/thresholds/{id}"},
+       {Subject::none, "", "", {401, 401, 401, 401, 501, 501, 501, 501, 501, 501}}},
       // Webhooks are the caller's own: an empty body is refused once signed; a webhook id
       // that does not exist is not found for anyone.
       {{"POST", "/v1/webhooks"},
@@ -666,6 +676,7 @@ TEST_F(ApiProcess, AuthorisationMatrixCoversEveryRoute) {
         target = replace(target, "{fqdn}", fqdn);
       }
       target = replace(target, "/v1/webhooks/{id}", "/v1/webhooks/0123456789abcdef");
+      target = replace(target, "/v1/thresholds/{id}", "/v1/thresholds/0123456789abcdef");
       target += e.query;
 
       const Key* caller = &owner;

@@ -214,6 +214,37 @@ TEST_F(UsageProcess, FormUsagePrintsATableAndJson) {
   auto [missing_status, missing] = form(api, key_file, "usage 0123456789abcdef");
   EXPECT_EQ(missing_status, 1) << missing;
   EXPECT_NE(missing.find("form instance list"), std::string::npos) << missing;
+
+  // form threshold: add (table and JSON), list, refused limit, remove.
+  auto [added_status, added] =
+      form(api, key_file, "threshold add cpu-cap --resource cpu --kind absolute --limit 1000");
+  EXPECT_EQ(added_status, 0) << added;
+  EXPECT_NE(added.find("all your instances"), std::string::npos) << added;
+  auto [json_add_status, json_add] =
+      form(api, key_file,
+           "--output json threshold add one --resource memory --kind percent --limit 95 "
+           "--instance " +
+               id);
+  ASSERT_EQ(json_add_status, 0) << json_add;
+  rapidjson::Document one;
+  one.Parse(json_add.c_str());
+  ASSERT_FALSE(one.HasParseError()) << json_add;
+  EXPECT_EQ(std::string(one["instance_id"].GetString()), id);
+  auto [list_status, listed] = form(api, key_file, "threshold list");
+  EXPECT_EQ(list_status, 0) << listed;
+  EXPECT_NE(listed.find("cpu-cap"), std::string::npos) << listed;
+  EXPECT_NE(listed.find("instance " + id), std::string::npos) << listed;
+  auto [bad_status, bad] =
+      form(api, key_file, "threshold add x --resource cpu --kind absolute --limit lots");
+  EXPECT_EQ(bad_status, 2) << bad;
+  auto [refused_status, refused] =
+      form(api, key_file, "threshold add x --resource disk --kind absolute --limit 1");
+  EXPECT_EQ(refused_status, 1) << refused;
+  EXPECT_NE(refused.find("resource"), std::string::npos) << refused;
+  auto [removed_status, removed] =
+      form(api, key_file, "threshold remove " + std::string(one["id"].GetString()));
+  EXPECT_EQ(removed_status, 0) << removed;
+  EXPECT_EQ(form(api, key_file, "threshold list").second.find("instance " + id), std::string::npos);
 }
 
 TEST_F(UsageProcess, AThresholdViolationReachesTheOwnersWebhookSigned) {
@@ -242,6 +273,78 @@ TEST_F(UsageProcess, AThresholdViolationReachesTheOwnersWebhookSigned) {
   // Once per crossing: the instance stays busy, so a few more periods bring nothing new.
   std::this_thread::sleep_for(std::chrono::seconds(3));
   EXPECT_EQ(receiver.delivered().size(), 1U);
+}
+
+// A tenant's own threshold through the API: refused definitions name the field, strangers
+// see nothing of it, and a crossing reaches the tenant's webhook with its id.
+TEST_F(UsageProcess, ATenantsThresholdIsCheckedAndItsViolationDelivered) {
+  Key me = random_key();
+  const std::string id = create_instance(me);
+  ASSERT_FALSE(id.empty());
+  struct Bad {
+    std::string body;
+    std::string names;
+  };
+  const Bad bad[] = {
+      {R"({"name": "x", "resource": "disk", "kind": "absolute", "limit": 1})", "/resource"},
+      {R"({"name": "x", "resource": "storage", "kind": "percent", "limit": 1})", "anyOf"},
+      {R"({"name": "x", "resource": "cpu", "kind": "absolute", "limit": -1})", "/limit"},
+      {R"({"name": "x", "resource": "cpu", "kind": "absolute"})", "limit"},
+      {R"({"name": "x", "resource": "cpu", "kind": "absolute", "limit": 1, "account": "0x)" +
+           std::string(40, 'a') + R"("})",
+       "account"},
+      {"not json", "body"},
+  };
+  for (const auto& b : bad) {
+    auto r = call(me, "POST", "/v1/thresholds", b.body);
+    EXPECT_EQ(r.status, 400) << b.body << " -> " << r.body;
+    EXPECT_NE(r.message.find(b.names), std::string::npos) << r.message;
+  }
+  Key stranger = random_key();
+  auto theirs = call(stranger, "POST", "/v1/thresholds",
+                     R"({"name": "spy", "resource": "cpu", "kind": "absolute", "limit": 1, )"
+                     R"("instance_id": ")" +
+                         id + R"("})");
+  EXPECT_EQ(theirs.status, 404) << theirs.body;
+
+  Receiver receiver;
+  receiver.up();
+  auto hook = call(me, "POST", "/v1/webhooks",
+                   R"({"url": ")" + receiver.url() + R"(", "events": ["threshold"]})");
+  ASSERT_EQ(hook.status, 201) << hook.body;
+  // "busy" (the operator's) also fires for this instance; the tenant's is told apart by id.
+  auto mine = call(me, "POST", "/v1/thresholds",
+                   R"({"name": "mine", "resource": "cpu", "kind": "absolute", "limit": 0.001})");
+  ASSERT_EQ(mine.status, 201) << mine.body;
+  const std::string threshold = mine.str("id");
+  EXPECT_EQ(mine.str("scope"), "account");
+  EXPECT_EQ(call(me, "POST", "/v1/thresholds",
+                 R"({"name": "mine", "resource": "cpu", "kind": "absolute", "limit": 5})")
+                .status,
+            409);
+  EXPECT_EQ(call(stranger, "GET", "/v1/thresholds/" + threshold).status, 404);
+  EXPECT_EQ(call(stranger, "DELETE", "/v1/thresholds/" + threshold).status, 404);
+  auto listed = call(me, "GET", "/v1/thresholds");
+  ASSERT_EQ(listed.status, 200);
+  ASSERT_EQ((*listed.json)["thresholds"].Size(), 1U);
+
+  std::string body;
+  for (int i = 0; i < 300 && body.empty(); ++i) {
+    for (const auto& got : receiver.delivered()) {
+      if (got.body.find(threshold) != std::string::npos) body = got.body;
+    }
+    if (body.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_FALSE(body.empty()) << "the tenant's threshold raised nothing within 30 s";
+  rapidjson::Document doc;
+  doc.Parse(body.c_str());
+  EXPECT_EQ(std::string(doc["threshold"].GetString()), "mine");
+  EXPECT_EQ(std::string(doc["threshold_id"].GetString()), threshold);
+  EXPECT_EQ(std::string(doc["scope"].GetString()), "account");
+  EXPECT_EQ(std::string(doc["user_id"].GetString()), me.address);
+
+  EXPECT_EQ(call(me, "DELETE", "/v1/thresholds/" + threshold).status, 204);
+  EXPECT_EQ(call(me, "GET", "/v1/thresholds/" + threshold).status, 404);
 }
 
 }  // namespace

@@ -537,6 +537,98 @@ std::string check_usage(StateStore& store) {
   return {};
 }
 
+std::string check_thresholds(StateStore& store) {
+  const std::string owner = random_address();
+  const std::string other = random_address();
+  UsageThreshold t;
+  t.id = random_hex(16);
+  t.owner = owner;
+  t.name = "cpu-hot";
+  t.resource = "cpu";
+  t.kind = "percent";
+  t.limit = 0.125;
+  // Milliseconds: what every store keeps of a time.
+  t.created_at = seconds_from_now(0) + std::chrono::milliseconds(123);
+  {
+    BEGIN_TX(tx);
+    auto& repo = tx.thresholds();
+    auto created = repo.create(t);
+    REQUIRE_OK(created, "threshold create");
+    auto got = repo.get(t.id);
+    REQUIRE_OK(got, "threshold get");
+    REQUIRE(got->owner == owner && got->name == "cpu-hot" && got->resource == "cpu" &&
+                got->kind == "percent" && got->limit == 0.125 && !got->instance_id &&
+                got->created_at == t.created_at,
+            "threshold fields round trip");
+    auto same_name = t;
+    same_name.id = random_hex(16);
+    same_name.limit = 50;
+    REQUIRE_CODE(repo.create(same_name), StatusCode::conflict, "the owner's name twice");
+    REQUIRE_CODE(repo.get(same_name.id), StatusCode::not_found, "a refused create wrote nothing");
+    REQUIRE_CODE(repo.create(t), StatusCode::conflict, "the same id twice");
+    for (const char* name : {"a", "b"}) {
+      auto more = t;
+      more.id = random_hex(16);
+      more.name = name;
+      more.kind = "absolute";
+      more.instance_id = random_hex(16);
+      auto made = repo.create(more);
+      REQUIRE_OK(made, "threshold with an instance");
+      REQUIRE(made->instance_id == more.instance_id, "instance_id round trip");
+    }
+    auto theirs = t;
+    theirs.id = random_hex(16);
+    theirs.owner = other;
+    REQUIRE_OK(repo.create(theirs), "the same name for another owner");
+    REQUIRE_OK(tx.commit(), "commit");
+  }
+  BEGIN_TX(tx);
+  auto& repo = tx.thresholds();
+  auto first = repo.list(owner, PageRequest{2, ""});
+  REQUIRE_OK(first, "list page 1");
+  REQUIRE(first->items.size() == 2 && !first->next_page_token.empty(), "a page of 2 of 3");
+  auto second = repo.list(owner, PageRequest{2, first->next_page_token});
+  REQUIRE_OK(second, "list page 2");
+  REQUIRE(second->items.size() == 1 && second->last(), "the last page");
+  std::set<std::string> ids;
+  for (const auto& x : first->items) ids.insert(x.id);
+  for (const auto& x : second->items) ids.insert(x.id);
+  REQUIRE(ids.size() == 3 && ids.contains(t.id), "three distinct thresholds of the owner");
+  REQUIRE(first->items[0].id < first->items[1].id && first->items[1].id < second->items[0].id,
+          "ordered by id");
+  std::set<std::string> owners;
+  PageRequest page{100, ""};
+  while (true) {
+    auto all = repo.list(std::nullopt, page);
+    REQUIRE_OK(all, "list of every owner");
+    for (const auto& x : all->items) owners.insert(x.owner);
+    if (all->last()) break;
+    page.page_token = all->next_page_token;
+  }
+  REQUIRE(owners.contains(owner) && owners.contains(other), "the list of all has both owners");
+  REQUIRE_OK(repo.remove(t.id), "remove");
+  REQUIRE_CODE(repo.get(t.id), StatusCode::not_found, "get after remove");
+  REQUIRE_CODE(repo.remove(t.id), StatusCode::not_found, "remove twice");
+  for (const auto& id : ids) {
+    if (id != t.id) REQUIRE_OK(repo.remove(id), "cleanup");
+  }
+  auto others = repo.list(other, {});
+  REQUIRE_OK(others, "list of the other owner");
+  for (const auto& x : others->items) REQUIRE_OK(repo.remove(x.id), "cleanup");
+  REQUIRE_OK(tx.commit(), "commit");
+
+  BEGIN_TX(rolled);
+  auto gone = t;
+  gone.id = random_hex(16);
+  gone.name = "rolled-back";
+  REQUIRE_OK(rolled.thresholds().create(gone), "create before a rollback");
+  REQUIRE_OK(rolled.rollback(), "rollback");
+  BEGIN_TX(after);
+  REQUIRE_CODE(after.thresholds().get(gone.id), StatusCode::not_found,
+               "a rolled-back create leaves nothing");
+  return "";
+}
+
 std::string check_webhooks_and_outbox(StateStore& store) {
   BEGIN_TX(tx);
   auto& hooks = tx.webhooks();
@@ -883,6 +975,7 @@ std::vector<CheckResult> state_store_suite_impl(Subject& subject) {
   add("usage: add is idempotent, list pages, latest, total", check_usage);
   add("webhooks and outbox: subscribe, enqueue once, claim, mark, purge",
       check_webhooks_and_outbox);
+  add("thresholds: create, unique name per owner, get, list pages by id, remove", check_thresholds);
   add("ledger: append, exactly-once usage debits, balance, newest first", check_ledger);
   add("nonces: remember twice gives true then false; expiry and purge", check_nonces);
   add("a rolled back transaction leaves nothing", check_rollback);

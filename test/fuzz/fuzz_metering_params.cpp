@@ -38,7 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     require(t.kind != mu::ThresholdKind::percent || t.limit <= 100);
     require(!(t.instance_id && t.account));
     require(mu::metric_name(t) != nullptr);
-    mu::Violation v{&t, "0x" + std::string(40, 'a'), t.instance_id, t.limit + 1, {}};
+    mu::Violation v{t, "0x" + std::string(40, 'a'), t.instance_id, t.limit + 1, {}};
     rapidjson::Document payload;
     payload.Parse(mu::threshold_violation_json(v, {}).c_str());
     require(!payload.HasParseError() && payload.IsObject());

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -142,7 +143,7 @@ TEST(Thresholds, ACrossingIsReportedOnceUntilUsageFallsBackUnder) {
   EXPECT_EQ(over[0].instance_id, "a1");
   EXPECT_EQ(over[0].user_id, kAlice);
   EXPECT_DOUBLE_EQ(over[0].value, 95);
-  EXPECT_EQ(over[0].threshold->name, "hot");
+  EXPECT_EQ(over[0].threshold.name, "hot");
   EXPECT_TRUE(watch.check({sample("a1", kAlice, 9, 96, 2)}).empty()) << "still over: no repeat";
   EXPECT_TRUE(watch.check({sample("a1", kAlice, 2, 20, 3)}).empty());
   EXPECT_EQ(watch.check({sample("a1", kAlice, 9, 99, 4)}).size(), 1U) << "crossed again";
@@ -178,6 +179,74 @@ TEST(Thresholds, ForgettingAnInstanceLetsAReusedIdCrossAgain) {
   EXPECT_EQ(watch.check({sample("a1", kAlice, 9, 95, 1)}).size(), 1U);
 }
 
+UsageThreshold stored(const std::string& id, const std::string& owner, const std::string& kind,
+                      double limit, std::optional<std::string> instance = std::nullopt) {
+  UsageThreshold t;
+  t.id = id;
+  t.owner = owner;
+  t.name = "t-" + id;
+  t.resource = "cpu";
+  t.kind = kind;
+  t.limit = limit;
+  t.instance_id = std::move(instance);
+  return t;
+}
+
+TEST(Thresholds, ATenantsAccountThresholdSumsItsOwnInstancesAndNotifiesIt) {
+  auto t = threshold_from(stored("ab12", kAlice, "absolute", 20));
+  ASSERT_TRUE(t.is_ok()) << t.status().message();
+  EXPECT_EQ(t->account, kAlice);
+  ThresholdWatch watch({});
+  auto over = watch.check(
+      {sample("a1", kAlice, 12, 40), sample("a2", kAlice, 12, 40), sample("b1", kBob, 100, 100)},
+      {*t});
+  ASSERT_EQ(over.size(), 1U);
+  EXPECT_EQ(over[0].user_id, kAlice);
+  EXPECT_DOUBLE_EQ(over[0].value, 24);
+  EXPECT_EQ(over[0].threshold.id, "ab12");
+  auto schema_doc = load(THRESHOLD_SCHEMA);
+  rapidjson::SchemaDocument schema(schema_doc);
+  rapidjson::SchemaValidator validator(schema);
+  auto payload = parse_json(threshold_violation_json(over[0], over[0].period.end));
+  EXPECT_TRUE(payload.Accept(validator)) << threshold_violation_json(over[0], over[0].period.end);
+  EXPECT_EQ(std::string(payload["threshold_id"].GetString()), "ab12");
+  EXPECT_EQ(std::string(payload["scope"].GetString()), "account");
+}
+
+TEST(Thresholds, AGranteesInstanceThresholdNotifiesTheGranteeNotTheOwner) {
+  auto t = threshold_from(stored("cd34", kBob, "percent", 80, "a1"));
+  ASSERT_TRUE(t.is_ok()) << t.status().message();
+  ThresholdWatch watch({});
+  auto over = watch.check({sample("a1", kAlice, 9, 95)}, {*t});
+  ASSERT_EQ(over.size(), 1U);
+  EXPECT_EQ(over[0].user_id, kBob);
+  EXPECT_EQ(over[0].instance_id, "a1");
+}
+
+TEST(Thresholds, ARemovedTenantThresholdIsForgottenAndRaisedAgainWhenReadded) {
+  auto t = threshold_from(stored("ef56", kAlice, "percent", 80, "a1"));
+  ASSERT_TRUE(t.is_ok());
+  ThresholdWatch watch({});
+  EXPECT_EQ(watch.check({sample("a1", kAlice, 9, 95, 0)}, {*t}).size(), 1U);
+  EXPECT_TRUE(watch.check({sample("a1", kAlice, 9, 95, 1)}, {*t}).empty());
+  EXPECT_TRUE(watch.check({sample("a1", kAlice, 9, 95, 2)}, {}).empty()) << "removed";
+  EXPECT_EQ(watch.check({sample("a1", kAlice, 9, 95, 3)}, {*t}).size(), 1U) << "added again";
+}
+
+TEST(Thresholds, AnInstanceThatDidNotRunKeepsItsState) {
+  ThresholdWatch watch(
+      {threshold(R"({"name": "hot", "resource": "cpu", "kind": "percent", "limit": 80})")});
+  EXPECT_EQ(watch.check({sample("a1", kAlice, 9, 95, 0)}).size(), 1U);
+  EXPECT_TRUE(watch.check({sample("a2", kAlice, 1, 10, 1)}).empty());
+  EXPECT_TRUE(watch.check({sample("a1", kAlice, 9, 95, 2)}).empty()) << "a1 was over all along";
+}
+
+TEST(Thresholds, AStoredThresholdNoSchemaAcceptsIsRefusedNamingIt) {
+  auto t = threshold_from(stored("0f0f", kAlice, "percent", 150));
+  EXPECT_EQ(t.status().code(), StatusCode::invalid);
+  EXPECT_EQ(t.status().message(), "threshold 0f0f/limit: a percent limit is at most 100");
+}
+
 TEST(Thresholds, ViolationPayloadsMatchTheEventSchema) {
   auto schema_doc = load(THRESHOLD_SCHEMA);
   ASSERT_FALSE(schema_doc.HasParseError());
@@ -190,6 +259,7 @@ TEST(Thresholds, ViolationPayloadsMatchTheEventSchema) {
   ASSERT_EQ(over.size(), 2U);
   for (const auto& v : over) {
     auto doc = parse_json(threshold_violation_json(v, v.period.end));
+    EXPECT_FALSE(doc.HasMember("threshold_id")) << "configured, not a tenant's";
     rapidjson::SchemaValidator validator(schema);
     EXPECT_TRUE(doc.Accept(validator)) << threshold_violation_json(v, v.period.end);
     EXPECT_EQ(std::string(doc["user_id"].GetString()), kAlice);

@@ -256,6 +256,22 @@ class FORMATION_API UsageRepository {
   virtual Result<std::optional<UsageRecord>> total(const UsageFilter& filter) = 0;
 };
 
+// ---- usage thresholds ------------------------------------------------------------------
+
+class FORMATION_API ThresholdRepository {
+ public:
+  virtual ~ThresholdRepository() = default;
+  // not_found when there is none.
+  virtual Result<UsageThreshold> get(const std::string& id) = 0;
+  // Ordered by id; every threshold when `owner` is nullopt (what the meter reads each tick).
+  virtual Result<Page<UsageThreshold>> list(const std::optional<std::string>& owner,
+                                            const PageRequest& page) = 0;
+  // conflict when the id, or the owner's name, is taken.
+  virtual Result<UsageThreshold> create(const UsageThreshold& threshold) = 0;
+  // not_found when there is none.
+  virtual Status remove(const std::string& id) = 0;
+};
+
 // ---- webhooks and their outbox ---------------------------------------------------------
 
 class FORMATION_API WebhookRepository {
@@ -360,6 +376,7 @@ class FORMATION_API Transaction {
   virtual OutboxRepository& outbox() = 0;
   virtual LedgerRepository& ledger() = 0;
   virtual NonceRepository& nonces() = 0;
+  virtual ThresholdRepository& thresholds() = 0;
 };
 
 class FORMATION_API StateStore : public Plugin {

@@ -35,6 +35,24 @@ struct FORMATION_API UsageRecord {
   TimePoint created_at;
 };
 
+// ---- usage thresholds ------------------------------------------------------------------
+
+// A tenant's threshold (POST /v1/thresholds): a limit on one resource of one metering
+// period, for one instance or for all of the owner's instances together. The UsageMeter
+// raises `threshold.violation` to the owner's webhooks when usage crosses it. The host
+// validates it (formation/threshold_schema.hpp) before it is stored; the store keeps it as
+// given.
+struct FORMATION_API UsageThreshold {
+  std::string id;        // lower-case hex; the key
+  std::string owner;     // who set it and gets its events
+  std::string name;      // unique per owner
+  std::string resource;  // "cpu", "memory", "storage", "network_egress", "network_ingress", "gpu"
+  std::string kind;      // "absolute" or "percent"
+  double limit = 0;
+  std::optional<std::string> instance_id;  // nullopt: all of the owner's instances together
+  TimePoint created_at;
+};
+
 // ---- webhooks --------------------------------------------------------------------------
 
 struct FORMATION_API Webhook {
