@@ -87,7 +87,7 @@ Result<UsageThreshold> own_threshold(const ApiContext& api, Transaction& tx,
 // own is what a tenant's threshold without instance_id covers, so "account" is refused.
 Result<UsageThreshold> parse_body(const HttpRequest& request) {
   rapidjson::Document doc;
-  doc.Parse(request.body.data(), request.body.size());
+  doc.Parse<rapidjson::kParseValidateEncodingFlag>(request.body.data(), request.body.size());
   if (doc.HasParseError() || !doc.IsObject()) {
     return Status::invalid(
         "body: expected a JSON object {\"name\", \"resource\", \"kind\", "

@@ -2,6 +2,7 @@
 // and the threshold definitions. Must never crash; whatever is accepted must hold what the
 // plugin relies on, and a violation of any accepted threshold must serialise to JSON.
 #include <rapidjson/document.h>
+#include <rapidjson/schema.h>
 
 #include <cmath>
 #include <cstddef>
@@ -9,6 +10,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "formation/threshold_schema.hpp"
 #include "settings.hpp"
 #include "thresholds.hpp"
 
@@ -23,8 +25,21 @@ void require(bool condition) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   namespace mu = formation::metering_usage;
   rapidjson::Document doc;
-  doc.Parse(reinterpret_cast<const char*>(data), size);
+  // As the host parses request bodies and config: invalid UTF-8 is refused there.
+  doc.Parse<rapidjson::kParseValidateEncodingFlag>(reinterpret_cast<const char*>(data), size);
   if (doc.HasParseError()) return 0;
+  // One threshold (what POST /v1/thresholds stores after the host checked it with this
+  // schema): whatever the schema accepts, the meter's parser accepts too.
+  {
+    static rapidjson::Document schema_doc = [] {
+      rapidjson::Document d;
+      d.Parse(formation::kThresholdSchema);
+      return d;
+    }();
+    static rapidjson::SchemaDocument schema(schema_doc);
+    rapidjson::SchemaValidator validator(schema);
+    if (doc.Accept(validator)) require(mu::threshold_from(doc, "/").is_ok());
+  }
   auto settings = mu::settings_from(doc);
   if (!settings.is_ok()) {
     require(!settings.status().message().empty() && settings.status().message()[0] == '/');
