@@ -36,6 +36,11 @@ struct Request {
     r.auth = auth;
     return r;
   }
+  static Request del(std::string target, Auth auth = Auth::kSigned) {
+    Request r = get(std::move(target), auth);
+    r.method = "DELETE";
+    return r;
+  }
   static Request with_body(std::string method, std::string target, std::string body,
                            Auth auth = Auth::kSigned) {
     Request r;
@@ -87,5 +92,14 @@ class ApiClient {
   long timeout_ms_;
   RequestSigner signer_;
 };
+
+// Sends the request; a status >= 400 throws what `make_error(response)` makes of it (a
+// command's own CliError with hints for its verbs).
+template <typename MakeError>
+Response send_checked(ApiClient& api, Request request, MakeError&& make_error) {
+  Response response = api.send(std::move(request));
+  if (response.status >= 400) throw make_error(response);
+  return response;
+}
 
 }  // namespace form

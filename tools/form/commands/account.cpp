@@ -131,9 +131,8 @@ CliError account_error(const Response& response, const std::string& what,
 
 Response call(Context& context, Request request, const std::string& what,
               const std::string& address) {
-  Response response = context.api().send(std::move(request));
-  if (response.status >= 400) throw account_error(response, what, address);
-  return response;
+  return send_checked(context.api(), std::move(request),
+                      [&](const Response& r) { return account_error(r, what, address); });
 }
 
 void print_account(Context& context, const Response& response) {
@@ -216,8 +215,7 @@ int account_delete(Context& context, const Args& args) {
       return static_cast<int>(Exit::kApiError);
     }
   }
-  Request request = Request::get("/v1/accounts/" + address, Auth::kSigned);
-  request.method = "DELETE";
+  Request request = Request::del("/v1/accounts/" + address);
   call(context, std::move(request), "delete", address);
   if (context.json())
     context.out() << "{\"address\":" << json_string(address) << ",\"deleted\":true}\n";

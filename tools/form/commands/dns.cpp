@@ -70,9 +70,8 @@ CliError dns_error(const Response& response, const std::string& verb, const std:
 }
 
 Response call(Context& context, Request request, const std::string& verb, const std::string& name) {
-  Response response = context.api().send(std::move(request));
-  if (response.status >= 400) throw dns_error(response, verb, name);
-  return response;
+  return send_checked(context.api(), std::move(request),
+                      [&](const Response& r) { return dns_error(r, verb, name); });
 }
 
 std::string values_text(const rapidjson::Value& record) {
@@ -172,8 +171,7 @@ int dns_remove(Context& context, const Args& args) {
     if (type.empty()) throw usage_error("--type must not be empty");
     target += "?type=" + percent_encode(type);
   }
-  Request request = Request::get(target, Auth::kSigned);
-  request.method = "DELETE";
+  Request request = Request::del(target);
   call(context, std::move(request), "remove", name);
   if (context.json())
     context.out() << "{}\n";

@@ -75,9 +75,8 @@ CliError instance_error(const Response& response, const std::string& verb, const
 }
 
 Response call(Context& context, Request request, const std::string& verb, const std::string& id) {
-  Response response = context.api().send(std::move(request));
-  if (response.status >= 400) throw instance_error(response, verb, id);
-  return response;
+  return send_checked(context.api(), std::move(request),
+                      [&](const Response& r) { return instance_error(r, verb, id); });
 }
 
 std::string with_unit(const std::string& value, const char* unit) {
@@ -295,8 +294,7 @@ int instance_delete(Context& context, const Args& args) {
       return static_cast<int>(Exit::kApiError);
     }
   }
-  Request request = Request::get(instance_path(id), Auth::kSigned);
-  request.method = "DELETE";
+  Request request = Request::del(instance_path(id));
   Response accepted = call(context, std::move(request), "delete", id);
   return finish_operation(context, args, accepted, kDelete);
 }

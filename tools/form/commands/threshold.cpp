@@ -50,9 +50,8 @@ CliError threshold_error(const Response& response, const std::string& verb) {
 }
 
 Response call(Context& context, Request request, const std::string& verb) {
-  Response response = context.api().send(std::move(request));
-  if (response.status >= 400) throw threshold_error(response, verb);
-  return response;
+  return send_checked(context.api(), std::move(request),
+                      [&](const Response& r) { return threshold_error(r, verb); });
 }
 
 double limit_value(const Args& args) {
@@ -144,8 +143,7 @@ int threshold_list(Context& context, const Args& args) {
 int threshold_remove(Context& context, const Args& args) {
   const std::string id =
       id_argument(args, "threshold ID", "'form threshold list' shows your thresholds");
-  Request request = Request::get(resource_path("thresholds", id), Auth::kSigned);
-  request.method = "DELETE";
+  Request request = Request::del(resource_path("thresholds", id));
   call(context, std::move(request), "remove");
   if (context.json())
     context.out() << "{}\n";

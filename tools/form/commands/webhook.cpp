@@ -84,9 +84,8 @@ CliError webhook_error(const Response& response, const std::string& verb) {
 }
 
 Response call(Context& context, Request request, const std::string& verb) {
-  Response response = context.api().send(std::move(request));
-  if (response.status >= 400) throw webhook_error(response, verb);
-  return response;
+  return send_checked(context.api(), std::move(request),
+                      [&](const Response& r) { return webhook_error(r, verb); });
 }
 
 std::string events_text(const rapidjson::Value& hook) {
@@ -159,8 +158,7 @@ int webhook_list(Context& context, const Args& args) {
 
 int webhook_remove(Context& context, const Args& args) {
   const std::string id = webhook_id(args);
-  Request request = Request::get(webhook_path(id), Auth::kSigned);
-  request.method = "DELETE";
+  Request request = Request::del(webhook_path(id));
   call(context, std::move(request), "remove");
   if (context.json())
     context.out() << "{}\n";
