@@ -78,24 +78,23 @@ Result<std::vector<UsageSample>> MeteringUsagePlugin::sample_now() {
   if (!stats.is_ok()) return stats.status();
   // The baselines move only with a commit: when the store fails, the next tick measures
   // from the old baselines, so its one longer period holds this one's usage too.
-  UsageTracker before = tracker_;
-  const auto periods = tracker_.update(*stats);
+  const auto periods = tracker_.periods(*stats);
   std::vector<UsageSample> out;
-  if (periods.empty()) return out;
-  const auto failed = [&](Status st) {
-    tracker_ = std::move(before);
-    return st;
-  };
+  if (periods.empty()) {
+    tracker_.rebaseline(*stats);
+    return out;
+  }
   auto tx = store_->begin();
-  if (!tx.is_ok()) return failed(tx.status());
+  if (!tx.is_ok()) return tx.status();
   const auto now = std::chrono::system_clock::now();
   for (const auto& usage : periods) {
     auto sample = record(**tx, usage, now);
-    if (!sample.is_ok()) return failed(sample.status());
+    if (!sample.is_ok()) return sample.status();
     if (*sample) out.push_back(std::move(**sample));
   }
   auto tenants = tenant_thresholds(**tx);
-  if (auto st = (*tx)->commit(); !st.is_ok()) return failed(st);
+  if (auto st = (*tx)->commit(); !st.is_ok()) return st;
+  tracker_.rebaseline(*stats);
   // Published after the commit, so that a consumer (billing) finds the record it names.
   for (const auto& sample : out) {
     publish(kUsageSampleType, usage_sample_json(sample));

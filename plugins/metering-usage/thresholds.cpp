@@ -192,6 +192,7 @@ std::string key_of(const Threshold& t) { return t.id ? "tenant/" + *t.id : "conf
 }  // namespace
 
 void ThresholdWatch::check_one(const Threshold& t, const std::vector<UsageSample>& samples,
+                               const std::set<std::string>& sampled,
                                std::set<std::pair<std::string, std::string>>& over,
                                std::vector<Violation>& out) const {
   const std::string key = key_of(t);
@@ -230,12 +231,9 @@ void ThresholdWatch::check_one(const Threshold& t, const std::vector<UsageSample
             Violation{t, t.notify.value_or(s.user_id), s.instance_id, 0, s.period});
   }
   // An instance that did not run this tick keeps its state.
-  for (const auto& entry : over_) {
-    if (entry.first != key || over.contains(entry)) continue;
-    const bool sampled = std::any_of(samples.begin(), samples.end(), [&](const UsageSample& s) {
-      return s.instance_id == entry.second;
-    });
-    if (!sampled) over.insert(entry);
+  // over_ is ordered by key first: this threshold's entries are one run.
+  for (auto it = over_.lower_bound({key, ""}); it != over_.end() && it->first == key; ++it) {
+    if (!sampled.contains(it->second)) over.insert(*it);
   }
 }
 
@@ -243,8 +241,10 @@ std::vector<Violation> ThresholdWatch::check(const std::vector<UsageSample>& sam
                                              const std::vector<Threshold>& tenants) {
   std::vector<Violation> out;
   std::set<std::pair<std::string, std::string>> over;
-  for (const auto& t : configured_) check_one(t, samples, over, out);
-  for (const auto& t : tenants) check_one(t, samples, over, out);
+  std::set<std::string> sampled;
+  for (const auto& s : samples) sampled.insert(s.instance_id);
+  for (const auto& t : configured_) check_one(t, samples, sampled, over, out);
+  for (const auto& t : tenants) check_one(t, samples, sampled, over, out);
   over_ = std::move(over);  // thresholds that are gone are forgotten with it
   return out;
 }

@@ -75,6 +75,7 @@ class ThresholdWatch {
 
  private:
   void check_one(const Threshold& t, const std::vector<UsageSample>& samples,
+                 const std::set<std::string>& sampled,
                  std::set<std::pair<std::string, std::string>>& over,
                  std::vector<Violation>& out) const;
 

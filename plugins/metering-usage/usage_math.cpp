@@ -55,17 +55,26 @@ PeriodUsage usage_between(const DomainStats& previous, const DomainStats& curren
   return out;
 }
 
-std::vector<PeriodUsage> UsageTracker::update(const std::vector<DomainStats>& samples) {
+std::vector<PeriodUsage> UsageTracker::periods(const std::vector<DomainStats>& samples) const {
   std::vector<PeriodUsage> out;
-  std::map<std::string, DomainStats, std::less<>> next;
   for (const auto& sample : samples) {
     auto previous = baselines_.find(sample.instance_id);
     if (previous != baselines_.end() && sample.sampled_at > previous->second.sampled_at) {
       out.push_back(usage_between(previous->second, sample));
     }
-    next[sample.instance_id] = sample;
   }
+  return out;
+}
+
+void UsageTracker::rebaseline(const std::vector<DomainStats>& samples) {
+  std::map<std::string, DomainStats, std::less<>> next;
+  for (const auto& sample : samples) next[sample.instance_id] = sample;
   baselines_ = std::move(next);
+}
+
+std::vector<PeriodUsage> UsageTracker::update(const std::vector<DomainStats>& samples) {
+  auto out = periods(samples);
+  rebaseline(samples);
   return out;
 }
 

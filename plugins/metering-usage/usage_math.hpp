@@ -42,6 +42,10 @@ class UsageTracker {
   // its baseline; a domain missing now is forgotten. A sample not later than the baseline
   // (the clock went back) also only re-baselines, so no period has zero or negative length.
   std::vector<PeriodUsage> update(const std::vector<DomainStats>& samples);
+  // update() in two steps, for a caller that moves the baselines only once the periods
+  // are stored: the periods since the baselines, then the samples as the new baselines.
+  [[nodiscard]] std::vector<PeriodUsage> periods(const std::vector<DomainStats>& samples) const;
+  void rebaseline(const std::vector<DomainStats>& samples);
 
   void forget(const std::string& instance_id) { baselines_.erase(instance_id); }
   [[nodiscard]] std::size_t tracked() const { return baselines_.size(); }
