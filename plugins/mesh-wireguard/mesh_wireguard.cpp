@@ -66,6 +66,7 @@ void MeshWireGuardPlugin::stop() {
     work_done_.wait(lock, [this] { return in_flight_ == 0; });
   }
   std::lock_guard lock(apply_mutex_);
+  filter_.reset();
   if (interface_) {
     interface_->tear_down();
     interface_.reset();
@@ -129,6 +130,7 @@ Status MeshWireGuardPlugin::bring_up_locked() {
     return Status::unavailable("bringing up " + settings_.interface + ": " + st.message());
   }
   interface_ = std::move(interface);
+  filter_ = std::make_unique<ForwardingFilter>(settings_, host_.data_dir());
   host_.logger()->info("interface {} up ({}), public key {}, port {}", settings_.interface,
                        interface_->backend(), public_key_text_, settings_.listen_port);
   return Status::ok();
@@ -165,6 +167,7 @@ Status MeshWireGuardPlugin::apply_locked() {
     host_.logger()->debug("applied: {} peers added or changed, {} removed", diff.upsert.size(),
                           diff.remove.size());
   }
+  if (auto st = filter_->apply(forward_pairs(*all, *self)); !st.is_ok()) return st;
   applied_serial_ = *serial;
   return Status::ok();
 }

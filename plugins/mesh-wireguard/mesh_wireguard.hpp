@@ -11,6 +11,7 @@
 
 #include "formation/kinds/mesh.hpp"
 #include "formation/kinds/state_store.hpp"
+#include "forwarding.hpp"
 #include "keys.hpp"
 #include "peer_store.hpp"
 #include "settings.hpp"
@@ -64,6 +65,7 @@ class MeshWireGuardPlugin final : public Mesh {
 
   std::mutex apply_mutex_;
   std::unique_ptr<WireGuardInterface> interface_;
+  std::unique_ptr<ForwardingFilter> filter_;
   std::int64_t applied_serial_ = -1;
 
   mutable std::mutex health_mutex_;

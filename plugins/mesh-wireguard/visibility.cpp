@@ -1,5 +1,6 @@
 #include "visibility.hpp"
 
+#include <map>
 #include <set>
 
 namespace formation::mesh_wireguard {
@@ -93,11 +94,57 @@ PeerConfig config_for(const std::vector<MeshPeer>& all, const MeshPeer& self,
   config.peer_id = self.id;
   config.address = self.address;
   config.cidr = cidr;
-  const int keepalive = self.kind == MeshPeerKind::node ? 0 : persistent_keepalive_s;
-  for (const auto& p : visible_to_peer(all, self)) {
-    config.peers.push_back(wireguard_peer_of(p, keepalive));
+  const auto visible = visible_to_peer(all, self);
+  if (self.kind == MeshPeerKind::node) {
+    for (const auto& p : visible) config.peers.push_back(wireguard_peer_of(p, 0));
+    return config;
+  }
+  std::set<std::string> routed;  // instances reached through a node of `visible`
+  std::vector<WireGuardPeer> nodes;
+  for (const auto& n : visible) {
+    if (n.kind != MeshPeerKind::node) continue;
+    if (self.kind == MeshPeerKind::instance && node_id_of(n) != self.node_id) continue;
+    auto peer = wireguard_peer_of(n, persistent_keepalive_s);
+    if (self.kind == MeshPeerKind::instance) {
+      peer.allowed_ips = {cidr};
+    } else {
+      for (const auto& i : visible) {
+        if (i.kind == MeshPeerKind::instance && i.node_id == node_id_of(n)) {
+          peer.allowed_ips.push_back(i.address + "/32");
+          routed.insert(i.id);
+        }
+      }
+    }
+    nodes.push_back(std::move(peer));
+  }
+  config.peers = std::move(nodes);
+  if (self.kind == MeshPeerKind::instance && !config.peers.empty()) return config;
+  for (const auto& p : visible) {
+    if (p.kind != MeshPeerKind::node && routed.count(p.id) == 0) {
+      config.peers.push_back(wireguard_peer_of(p, persistent_keepalive_s));
+    }
   }
   return config;
+}
+
+std::vector<std::pair<std::string, std::string>> forward_pairs(const std::vector<MeshPeer>& all,
+                                                               const MeshPeer& self) {
+  std::set<std::pair<std::string, std::string>> pairs;
+  if (self.kind != MeshPeerKind::node) return {};
+  std::map<std::string, std::vector<const MeshPeer*>> devices;  // by owner
+  for (const auto& p : all) {
+    if (joined(p) && p.kind == MeshPeerKind::device) devices[p.owner].push_back(&p);
+  }
+  for (const auto& i : all) {
+    if (!joined(i) || i.kind != MeshPeerKind::instance || i.node_id != node_id_of(self)) continue;
+    auto owned = devices.find(i.owner);
+    if (owned == devices.end()) continue;
+    for (const auto* d : owned->second) {
+      pairs.emplace(d->address, i.address);
+      pairs.emplace(i.address, d->address);
+    }
+  }
+  return {pairs.begin(), pairs.end()};
 }
 
 }  // namespace formation::mesh_wireguard

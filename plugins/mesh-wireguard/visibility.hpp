@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "formation/kinds/mesh.hpp"
@@ -21,9 +22,22 @@ std::vector<MeshPeer> visible_to_account(const std::vector<MeshPeer>& all,
 // `peer` as one [Peer] of someone's configuration: its /32, its best endpoint.
 WireGuardPeer wireguard_peer_of(const MeshPeer& peer, int persistent_keepalive_s);
 
-// The configuration `self` runs: device and instance peers keep their NAT mappings open
-// with a keepalive towards every peer they see; nodes are reachable and need none.
+// The configuration `self` runs. Instances are reached through the node that hosts them:
+// an instance sits behind its host's NAT, where only its node can reach it, so
+//   - a device's peers are the nodes it sees, each routing the device's instances it hosts;
+//   - an instance's one peer is its node, routing the whole mesh (`cidr`): what it may reach
+//     is decided by the node's forwarding filter (forward_pairs), so its configuration, written
+//     once at first boot, never needs a new peer;
+//   - a node's peers are every peer it sees, each its own /32.
+// An instance whose node has not joined falls back to direct peers. Device and instance peers
+// keep their NAT mappings open with a keepalive; nodes are reachable and need none.
 PeerConfig config_for(const std::vector<MeshPeer>& all, const MeshPeer& self,
                       const std::string& cidr, int persistent_keepalive_s);
+
+// The (source, destination) mesh addresses a node forwards between its peers: each instance it
+// hosts and each device of that instance's owner, both ways. Sorted, no duplicates; nothing
+// for a peer that is not a node.
+std::vector<std::pair<std::string, std::string>> forward_pairs(const std::vector<MeshPeer>& all,
+                                                               const MeshPeer& self);
 
 }  // namespace formation::mesh_wireguard

@@ -13,8 +13,13 @@
 #            the same wg-quick config brought up again no longer reaches the node. The node's
 #            interface keeps its ifindex throughout (diffs, never a tear-down).
 # Exit 77 (skipped) without root, network namespaces, wireguard-go, wg-quick, ping or the
-# mesh-wireguard plugin. Everything it made (namespaces, the processes in them, the
-# WireGuard sockets of its two interfaces) is removed by PID and name in the EXIT trap.
+# mesh-wireguard plugin. A third namespace behind the node ("instance", a second veth pair)
+# plays the instance's first boot: it joins with its seed's token and brings up the config it
+# is given (one peer, the node, routing the whole mesh); the laptop pings it through the
+# node. Another tenant's device, with an instance of its own on the node, routes the first
+# tenant's instance through the node by hand: the node's forwarding filter drops it.
+# Everything it made (namespaces, the processes in them, the WireGuard sockets of its
+# interfaces) is removed by PID and name in the EXIT trap.
 set -euo pipefail
 
 formationd="${1:?usage: mesh_netns_test.sh FORMATIOND FORM PLUGIN_DIR WORK_DIR}"
@@ -50,6 +55,7 @@ record="$work/namespaces"
 : >"$record"
 node_if=""
 dev_if=""
+inst_if=""
 
 cleanup() {
   local rc=$?
@@ -58,7 +64,7 @@ cleanup() {
   [ ${#namespaces[@]} -gt 0 ] && "$netns/remove-pair" "${namespaces[@]}"
   # A wireguard-go killed before it could clean up leaves its UAPI socket behind; these two
   # names were free when the run chose them, so the sockets are this run's.
-  for ifname in $node_if $dev_if; do
+  for ifname in $node_if $dev_if $inst_if; do
     rm -f "/var/run/wireguard/$ifname.sock" "/var/run/wireguard/$ifname.name"
   done
   if [ "$rc" = 0 ]; then rm -rf "$work"; else echo "(work directory kept: $work)" >&2; fi
@@ -77,6 +83,7 @@ for attempt in $(seq 0 30); do
   laptop_ns="fm-laptop-$candidate"
   [ -e "/var/run/wireguard/fmnode$candidate.sock" ] && continue
   [ -e "/var/run/wireguard/fmdev$candidate.sock" ] && continue
+  [ -e "/var/run/wireguard/fminst$candidate.sock" ] && continue
   if NETNS_RECORD="$record" "$netns/make-pair" "$node_ns" "$laptop_ns" "$candidate" 2>/dev/null; then
     n=$candidate
     break
@@ -88,6 +95,8 @@ done
 }
 node_if="fmnode$n"
 dev_if="fmdev$n"
+inst_if="fminst$n"
+inst_ns="fm-inst-$n"
 node_ip="10.77.$n.1"
 laptop_ip="10.77.$n.2"
 api="http://$node_ip:8080"
@@ -95,6 +104,7 @@ log "namespaces $node_ns ($node_ip) and $laptop_ns ($laptop_ip), interfaces $nod
 
 in_node() { ip netns exec "$node_ns" "$@"; }
 in_laptop() { ip netns exec "$laptop_ns" "$@"; }
+in_instance() { ip netns exec "$inst_ns" "$@"; }
 
 fail() {
   echo "FAIL: $*" >&2
@@ -104,6 +114,8 @@ fail() {
   in_node wg show "$node_if" >&2 2>&1 || true
   echo "--- wg show $dev_if (laptop) ---" >&2
   in_laptop wg show "$dev_if" >&2 2>&1 || true
+  echo "--- wg show $inst_if (instance) ---" >&2
+  in_instance wg show "$inst_if" >&2 2>&1 || true
   exit 1
 }
 
@@ -159,6 +171,19 @@ r = eval(sys.argv[1])
 print(r if isinstance(r, str) else json.dumps(r))' "$1"
 }
 
+# seed_mesh_json USER_DATA: the /etc/formation/mesh.json an instance's seed writes.
+seed_mesh_json() {
+  python3 -c 'import base64, email, sys, yaml
+m = email.message_from_binary_file(open(sys.argv[1], "rb"))
+for part in m.walk():
+    if part.is_multipart():
+        continue
+    for f in (yaml.safe_load(part.get_payload(decode=True)) or {}).get("write_files", []):
+        if f["path"] == "/etc/formation/mesh.json":
+            c = f["content"]
+            print(base64.b64decode(c).decode() if f.get("encoding") == "b64" else c)' "$1"
+}
+
 form key new >/dev/null || fail "form key new"
 log "laptop key: $(form key show 2>/dev/null | head -n 1)"
 printf 'NAME mesh-e2e\nUSER username:e2e passwd:e2e-secret\nVCPU 1\nMEM 512\nDISK 5\n' \
@@ -186,30 +211,44 @@ for needle in /etc/formation/mesh.json formation-mesh-join /var/lib/formation/pr
 done
 log "the instance's seed carries its mesh join next to the build's provisioning"
 
-# The instance's first boot, as its formation-mesh-join does it (there is no guest here):
-# the one-time token of its seed's /etc/formation/mesh.json and a fresh key, posted from the
-# node's side to the anonymous instance-join. A device sees the nodes that host its owner's
-# *joined* instances (mesh-wireguard's visibility), so this comes before the device joins.
-python3 -c 'import base64, email, json, sys, yaml
-m = email.message_from_binary_file(open(sys.argv[1], "rb"))
-for part in m.walk():
-    if part.is_multipart():
-        continue
-    for f in (yaml.safe_load(part.get_payload(decode=True)) or {}).get("write_files", []):
-        if f["path"] == "/etc/formation/mesh.json":
-            c = f["content"]
-            print(base64.b64decode(c).decode() if f.get("encoding") == "b64" else c)' \
-  "$work/instance-user-data" >"$work/instance-mesh.json" ||
+# The instance's first boot, as its formation-mesh-join does it, played in a third namespace
+# behind the node (a second veth pair, 10.77.$((n + 1)).0/24; there is no VM here, e2e.mesh.guest
+# boots a real guest): a key made there, the one-time token of its seed's
+# /etc/formation/mesh.json posted to the anonymous instance-join, and the answer's config
+# brought up with wg-quick. A device sees the nodes that host its owner's *joined* instances
+# (mesh-wireguard's visibility), so this comes before the device joins.
+NETNS_RECORD="$record" NETNS_REUSE_A=1 "$netns/make-pair" "$node_ns" "$inst_ns" $((n + 1)) ||
+  fail "cannot link a namespace for the instance to $node_ns"
+in_instance ip route add "10.77.$n.0/24" via "10.77.$((n + 1)).1"
+seed_mesh_json "$work/instance-user-data" >"$work/instance-mesh.json" ||
   fail "cannot read /etc/formation/mesh.json out of the instance's seed"
 join_token="$(field 'd["join_token"]' <"$work/instance-mesh.json")" ||
   fail "the instance's mesh.json has no join_token: $(cat "$work/instance-mesh.json")"
-instance_key="$(wg genkey | wg pubkey)"
-in_node curl -sS -o "$work/instance-join.json" -w '%{http_code}' -H 'Content-Type: application/json' \
+(umask 077 && wg genkey >"$work/instance.key")
+instance_key="$(wg pubkey <"$work/instance.key")"
+in_instance curl -sS -o "$work/instance-join.json" -w '%{http_code}' \
+  -H 'Content-Type: application/json' \
   -d "{\"join_token\": \"$join_token\", \"public_key\": \"$instance_key\"}" \
   "$api/v1/mesh/instance-join" >"$work/instance-join.code" || fail "POST /v1/mesh/instance-join"
 [ "$(cat "$work/instance-join.code")" = 201 ] ||
   fail "instance-join answered $(cat "$work/instance-join.code"): $(cat "$work/instance-join.json")"
-log "the instance joined with its seed's token as $(field 'd["config"]["address"]' <"$work/instance-join.json")"
+inst_addr="$(field 'd["config"]["address"]' <"$work/instance-join.json")"
+# Its one peer is the node, routing the whole mesh (docs/mesh.md "Routing").
+python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))["config"]
+peers = d["peers"]
+assert len(peers) == 1 and peers[0]["allowed_ips"] == [d["cidr"]], peers
+print("[Interface]\nPrivateKey = %s\nAddress = %s/%s" % (open(sys.argv[2]).read().strip(),
+      d["address"], d["cidr"].split("/")[1]))
+for p in peers:
+    print("\n[Peer]\nPublicKey = %s\nAllowedIPs = %s\nEndpoint = %s\nPersistentKeepalive = %d"
+          % (p["public_key"], ", ".join(p["allowed_ips"]), p["endpoint"], p["persistent_keepalive"]))' \
+  "$work/instance-join.json" "$work/instance.key" >"$work/$inst_if.conf" ||
+  fail "the instance's join answer is not one node peer routing the mesh: $(cat "$work/instance-join.json")"
+chmod 600 "$work/$inst_if.conf"
+in_instance wg-quick up "$work/$inst_if.conf" >"$work/inst-up.out" 2>&1 ||
+  fail "wg-quick up (instance): $(cat "$work/inst-up.out")"
+log "the instance joined with its seed's token as $inst_addr; its one peer is the node"
 
 log "form mesh join --interface $dev_if --endpoint $laptop_ip:51821"
 joined="$(form mesh join --interface "$dev_if" --endpoint "$laptop_ip:51821" -o json)" ||
@@ -249,6 +288,11 @@ log "ping -c 3 -W 2 $node_addr from $laptop_ns"
 in_laptop ping -c 3 -W 2 "$node_addr" >"$work/ping.out" 2>&1 ||
   fail "no answer from the node's mesh address $node_addr: $(cat "$work/ping.out")"
 log "$(grep -o '[0-9]* received' "$work/ping.out") of 3"
+# The instance, behind the node: the node forwards between them (its filter lets this pair by).
+log "ping -c 3 -W 2 $inst_addr (the instance, through the node) from $laptop_ns"
+in_laptop ping -c 3 -W 2 "$inst_addr" >"$work/ping-inst.out" 2>&1 ||
+  fail "no answer from the instance's mesh address $inst_addr: $(cat "$work/ping-inst.out")"
+log "$(grep -o '[0-9]* received' "$work/ping-inst.out") of 3"
 
 log "form mesh down + form mesh leave"
 form mesh down --interface "$dev_if" >/dev/null || fail "form mesh down"
@@ -272,8 +316,40 @@ in_laptop wg-quick up "$work/replay/$dev_if.conf" >"$work/replay.out" 2>&1 ||
 if in_laptop ping -c 2 -W 1 "$node_addr" >"$work/ping-after.out" 2>&1; then
   fail "the node still answers the device after its leave: $(cat "$work/ping-after.out")"
 fi
+if in_laptop ping -c 2 -W 1 "$inst_addr" >"$work/ping-after.out" 2>&1; then
+  fail "the instance is still reachable after the device's leave: $(cat "$work/ping-after.out")"
+fi
 in_laptop wg-quick down "$work/replay/$dev_if.conf" >/dev/null 2>&1 || true
 log "no answer from $node_addr after the leave"
+
+# Another tenant with an instance on this node: its device is the node's peer, and routes the
+# first tenant's instance through the node by hand. The node's filter must drop that.
+log "another tenant's device, routing $inst_addr through the node by hand"
+export FORM_KEY="$work/stranger.json"
+form key new >/dev/null || fail "form key new (stranger)"
+s_build="$(form pack build "$work/ctx" --quiet)" || fail "form pack build (stranger)"
+s_instance="$(form instance create --build "$s_build" -o json | field 'd["id"]')" ||
+  fail "form instance create (stranger)"
+isoinfo -R -i "$work/data/instance-seeds/$s_instance.iso" -x /user-data >"$work/s-user-data" ||
+  fail "no seed for the stranger's instance $s_instance"
+s_token="$(seed_mesh_json "$work/s-user-data" | field 'd["join_token"]')" ||
+  fail "no join token in the stranger's instance seed"
+[ "$(in_node curl -sS -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+  -d "{\"join_token\": \"$s_token\", \"public_key\": \"$(wg genkey | wg pubkey)\"}" \
+  "$api/v1/mesh/instance-join")" = 201 ] || fail "instance-join of the stranger's instance"
+form mesh join --interface "$dev_if" --endpoint "$laptop_ip:51821" -o json >/dev/null ||
+  fail "form mesh join (stranger)"
+sed -i "s|^AllowedIPs = \(.*$node_addr/32.*\)|AllowedIPs = \1, $inst_addr/32|" "$conf"
+grep -q "$inst_addr/32" "$conf" || fail "could not route $inst_addr in $conf"
+in_laptop wg-quick up "$conf" >"$work/stranger-up.out" 2>&1 ||
+  fail "wg-quick up (stranger): $(cat "$work/stranger-up.out")"
+in_laptop ping -c 2 -W 2 "$node_addr" >"$work/ping-stranger.out" 2>&1 ||
+  fail "the stranger's device does not reach the node: $(cat "$work/ping-stranger.out")"
+if in_laptop ping -c 2 -W 1 "$inst_addr" >"$work/ping-stranger.out" 2>&1; then
+  fail "another tenant's device reached $inst_addr: $(cat "$work/ping-stranger.out")"
+fi
+in_laptop wg-quick down "$conf" >/dev/null 2>&1 || true
+log "it reaches the node, never the other tenant's instance"
 
 index_after="$(ifindex)"
 [ "$index_after" = "$index_before" ] ||

@@ -8,9 +8,11 @@
 
 #include <algorithm>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "command.hpp"
+#include "forwarding.hpp"
 #include "keys.hpp"
 #include "mesh_wireguard.hpp"
 #include "support/fake_host_services.hpp"
@@ -34,8 +36,8 @@ bool have(const std::string& tool) {
 class MeshInterfaceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (::geteuid() != 0 || !have("ip") || !have("wg") || !have("wireguard-go")) {
-      GTEST_SKIP() << "needs root, ip, wg and wireguard-go";
+    if (::geteuid() != 0 || !have("ip") || !have("wg") || !have("wireguard-go") || !have("nft")) {
+      GTEST_SKIP() << "needs root, ip, wg, wireguard-go and nft";
     }
     static int counter = 0;
     const auto tag = std::to_string(::getpid()) + "-" + std::to_string(counter++);
@@ -170,6 +172,53 @@ TEST_F(MeshInterfaceTest, AppliesExactlyTheVisiblePeersAndNeverRecreates) {
   EXPECT_EQ(ifindex(), index);
   (void)stranger;
   (void)elsewhere;
+}
+
+TEST_F(MeshInterfaceTest, ForwardsOnlyBetweenItsInstancesAndTheirOwnersDevices) {
+  auto& mesh = start_mesh();
+  join_as_node();
+  add(MeshPeerKind::node, "operator", "node-b");
+  const auto instance = add(MeshPeerKind::instance, kOwner, "node-self");
+  const auto device = add(MeshPeerKind::device, kOwner, "");
+  add(MeshPeerKind::device, kOther, "");  // no instance here
+  const auto other_instance = add(MeshPeerKind::instance, kOther, "node-b");
+  ASSERT_TRUE(mesh.apply().is_ok());
+
+  EXPECT_EQ(in_ns({"sysctl", "-n", "net/ipv4/conf/" + interface_ + "/forwarding"}), "1\n");
+  const auto table = nft_table_name(interface_);
+  auto elements = [&] {
+    std::set<std::string> out;
+    const auto listed = in_ns({"nft", "list", "set", "inet", table, "pairs"});
+    const auto open = listed.find("elements = {");
+    if (open == std::string::npos) return out;
+    std::istringstream items(listed.substr(open + 12, listed.find('}', open) - open - 12));
+    for (std::string item; std::getline(items, item, ',');) {
+      item.erase(0, item.find_first_not_of(" \t\n"));
+      item.erase(item.find_last_not_of(" \t\n") + 1);
+      out.insert(item);
+    }
+    return out;
+  };
+  EXPECT_EQ(elements(), (std::set<std::string>{device.address + " . " + instance.address,
+                                               instance.address + " . " + device.address}));
+  // Transit that is not one of the pairs is dropped, on this interface only.
+  const auto rules = in_ns({"nft", "list", "chain", "inet", table, "forward"});
+  EXPECT_NE(rules.find("iifname \"" + interface_ + "\" drop"), std::string::npos) << rules;
+
+  // A second device of the owner is let through too, once applied; the other account never.
+  const auto laptop = add(MeshPeerKind::device, kOwner, "");
+  ASSERT_TRUE(mesh.apply().is_ok());
+  EXPECT_EQ(elements().size(), 4U);
+  EXPECT_EQ(elements().count(laptop.address + " . " + instance.address), 1U);
+  for (const auto& e : elements()) {
+    EXPECT_EQ(e.find(other_instance.address), std::string::npos) << e;
+  }
+
+  mesh.stop();
+  mesh_ = nullptr;
+  auto gone = CommandRunner(netns_).run({"nft", "list", "table", "inet", table});
+  ASSERT_TRUE(gone.is_ok());
+  EXPECT_NE(gone->exit_code, 0) << "table " << table << " is still there after stop()";
 }
 
 TEST_F(MeshInterfaceTest, StartAloneBringsNoInterfaceUpAndIgnoresEvents) {

@@ -261,13 +261,13 @@ TEST_F(MeshStoreTest, PeerConfigAndListing) {
   ASSERT_TRUE(config.is_ok());
   EXPECT_EQ(config->address, d->address);
   EXPECT_EQ(config->cidr, "10.42.0.0/16");
-  ASSERT_EQ(config->peers.size(), 2U);
-  for (const auto& p : config->peers) {
-    EXPECT_EQ(p.persistent_keepalive_s, 25);
-    if (p.peer_id == "node-a") {
-      EXPECT_EQ(p.endpoint, "198.51.100.2:51820");
-    }
-  }
+  // The instance is reached through its node: one peer routing both addresses.
+  ASSERT_EQ(config->peers.size(), 1U);
+  const auto& via = config->peers[0];
+  EXPECT_EQ(via.peer_id, "node-a");
+  EXPECT_EQ(via.endpoint, "198.51.100.2:51820");
+  EXPECT_EQ(via.persistent_keepalive_s, 25);
+  EXPECT_EQ(via.allowed_ips, (std::vector<std::string>{n->address + "/32", i->address + "/32"}));
   EXPECT_EQ(mesh_->peer_config_for("nope").status().code(), StatusCode::not_found);
   EXPECT_EQ(mesh_->list_peers(kOwner)->size(), 3U);
   EXPECT_EQ(mesh_->list_peers(kOther)->size(), 0U);

@@ -55,6 +55,7 @@ std::vector<std::string> seen_by(const std::string& id) {
 }
 
 using Ids = std::vector<std::string>;
+using AddressPairs = std::vector<std::pair<std::string, std::string>>;
 
 TEST(Visibility, DeviceSeesItsOwnersInstancesAndTheirNodes) {
   EXPECT_EQ(seen_by("da1"), (Ids{"ia1", "ia2", "n1", "n2"}));
@@ -96,27 +97,93 @@ TEST(Visibility, AccountListsItsOwnPeersAndTheNodesHostingThem) {
   EXPECT_EQ(visible_to_account(all, "").size(), all.size() - 1);
 }
 
-TEST(Visibility, ConfigOfADeviceHasKeepaliveAndSlash32s) {
+const WireGuardPeer* peer_in(const PeerConfig& config, const std::string& id) {
+  for (const auto& p : config.peers) {
+    if (p.peer_id == id) return &p;
+  }
+  return nullptr;
+}
+
+const MeshPeer& by_id(const std::vector<MeshPeer>& all, const std::string& id) {
+  return *std::find_if(all.begin(), all.end(), [&](auto& p) { return p.id == id; });
+}
+
+std::string slash32(const std::vector<MeshPeer>& all, const std::string& id) {
+  return by_id(all, id).address + "/32";
+}
+
+TEST(Visibility, DeviceReachesItsInstancesThroughTheNodesHostingThem) {
   auto all = network();
   all[0].endpoints = {"198.51.100.2:51820", "10.0.0.2:51820"};
-  const auto config = config_for(all, all[6], "10.42.0.0/16", 25);  // da1
+  const auto config = config_for(all, by_id(all, "da1"), "10.42.0.0/16", 25);
   EXPECT_EQ(config.peer_id, "da1");
   EXPECT_EQ(config.cidr, "10.42.0.0/16");
-  ASSERT_EQ(config.peers.size(), 4U);
+  ASSERT_EQ(config.peers.size(), 2U);  // n1 and n2; ia1 and ia2 behind them
+  const auto* n1 = peer_in(config, "n1");
+  const auto* n2 = peer_in(config, "n2");
+  ASSERT_NE(n1, nullptr);
+  ASSERT_NE(n2, nullptr);
+  EXPECT_EQ(n1->allowed_ips, (Ids{slash32(all, "n1"), slash32(all, "ia1")}));
+  EXPECT_EQ(n2->allowed_ips, (Ids{slash32(all, "n2"), slash32(all, "ia2")}));
+  EXPECT_EQ(n1->endpoint, "198.51.100.2:51820");
+  EXPECT_EQ(n2->endpoint, "");
+  EXPECT_EQ(n1->persistent_keepalive_s, 25);
+  // B's instance on n1 is not routed to A's device.
+  EXPECT_EQ(config_for(all, by_id(all, "db1"), "10.42.0.0/16", 25).peers.at(0).allowed_ips,
+            (Ids{slash32(all, "n1"), slash32(all, "ib1")}));
+  EXPECT_TRUE(config_for(all, by_id(all, "dc1"), "10.42.0.0/16", 25).peers.empty());
+}
+
+TEST(Visibility, InstanceRoutesTheWholeMeshThroughItsNode) {
+  const auto all = network();
+  const auto config = config_for(all, by_id(all, "ia2"), "10.42.0.0/16", 25);
+  ASSERT_EQ(config.peers.size(), 1U);
+  EXPECT_EQ(config.peers[0].peer_id, "n2");
+  EXPECT_EQ(config.peers[0].allowed_ips, Ids{"10.42.0.0/16"});
+  EXPECT_EQ(config.peers[0].persistent_keepalive_s, 25);
+}
+
+TEST(Visibility, InstanceWhoseNodeHasNotJoinedSeesItsOwnersDevicesDirectly) {
+  auto all = network();
+  all.erase(all.begin());  // n1 is gone
+  const auto config = config_for(all, by_id(all, "ia1"), "10.42.0.0/16", 25);
+  Ids peers;
   for (const auto& p : config.peers) {
-    EXPECT_EQ(p.persistent_keepalive_s, 25);
-    ASSERT_EQ(p.allowed_ips.size(), 1U);
-    EXPECT_EQ(p.allowed_ips[0].substr(p.allowed_ips[0].size() - 3), "/32");
-    if (p.peer_id == "n1") {
-      EXPECT_EQ(p.endpoint, "198.51.100.2:51820");
-    }
-    if (p.peer_id == "n2") {
-      EXPECT_EQ(p.endpoint, "");
-    }
+    peers.push_back(p.peer_id);
+    EXPECT_EQ(p.allowed_ips, Ids{slash32(all, p.peer_id)});
   }
-  for (const auto& p : config_for(all, all[0], "10.42.0.0/16", 25).peers) {
+  EXPECT_EQ(peers, (Ids{"da1", "da2"}));
+}
+
+TEST(Visibility, NodeConfigIsEveryPeerItSeesAsItsOwnSlash32WithoutKeepalive) {
+  const auto all = network();
+  const auto config = config_for(all, by_id(all, "n1"), "10.42.0.0/16", 25);
+  Ids peers;
+  for (const auto& p : config.peers) {
+    peers.push_back(p.peer_id);
+    EXPECT_EQ(p.allowed_ips, Ids{slash32(all, p.peer_id)});
     EXPECT_EQ(p.persistent_keepalive_s, 0);
   }
+  std::sort(peers.begin(), peers.end());
+  EXPECT_EQ(peers, seen_by("n1"));
+}
+
+TEST(Visibility, NodeForwardsBetweenItsInstancesAndTheirOwnersDevicesOnly) {
+  auto all = network();
+  // Distinct addresses: the fixture's are derived from the id's length.
+  for (std::size_t i = 0; i < all.size(); ++i) all[i].address = "10.42.9." + std::to_string(i + 1);
+  auto pair = [&](const std::string& a, const std::string& b) {
+    return AddressPairs::value_type{by_id(all, a).address, by_id(all, b).address};
+  };
+  AddressPairs expected{pair("da1", "ia1"), pair("ia1", "da1"), pair("da2", "ia1"),
+                        pair("ia1", "da2"), pair("db1", "ib1"), pair("ib1", "db1")};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(forward_pairs(all, by_id(all, "n1")), expected);
+  expected = {pair("da1", "ia2"), pair("ia2", "da1"), pair("da2", "ia2"), pair("ia2", "da2")};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(forward_pairs(all, by_id(all, "n2")), expected);
+  EXPECT_TRUE(forward_pairs(all, by_id(all, "n3")).empty());  // only a reservation
+  EXPECT_TRUE(forward_pairs(all, by_id(all, "da1")).empty());
 }
 
 }  // namespace
