@@ -167,7 +167,7 @@ Status MeshWireGuardPlugin::apply_locked() {
     host_.logger()->debug("applied: {} peers added or changed, {} removed", diff.upsert.size(),
                           diff.remove.size());
   }
-  if (auto st = filter_->apply(forward_pairs(*all, *self)); !st.is_ok()) return st;
+  if (auto st = filter_->apply(forward_groups(*all, *self)); !st.is_ok()) return st;
   applied_serial_ = *serial;
   return Status::ok();
 }

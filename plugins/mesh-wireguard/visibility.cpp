@@ -1,6 +1,6 @@
 #include "visibility.hpp"
 
-#include <map>
+#include <algorithm>
 #include <set>
 
 namespace formation::mesh_wireguard {
@@ -127,24 +127,29 @@ PeerConfig config_for(const std::vector<MeshPeer>& all, const MeshPeer& self,
   return config;
 }
 
-std::vector<std::pair<std::string, std::string>> forward_pairs(const std::vector<MeshPeer>& all,
-                                                               const MeshPeer& self) {
-  std::set<std::pair<std::string, std::string>> pairs;
-  if (self.kind != MeshPeerKind::node) return {};
-  std::map<std::string, std::vector<const MeshPeer*>> devices;  // by owner
-  for (const auto& p : all) {
-    if (joined(p) && p.kind == MeshPeerKind::device) devices[p.owner].push_back(&p);
-  }
+ForwardGroups forward_groups(const std::vector<MeshPeer>& all, const MeshPeer& self) {
+  ForwardGroups groups;
+  if (self.kind != MeshPeerKind::node) return groups;
   for (const auto& i : all) {
-    if (!joined(i) || i.kind != MeshPeerKind::instance || i.node_id != node_id_of(self)) continue;
-    auto owned = devices.find(i.owner);
-    if (owned == devices.end()) continue;
-    for (const auto* d : owned->second) {
-      pairs.emplace(d->address, i.address);
-      pairs.emplace(i.address, d->address);
+    if (joined(i) && i.kind == MeshPeerKind::instance && i.node_id == node_id_of(self)) {
+      groups[i.owner].instances.push_back(i.address);
     }
   }
-  return {pairs.begin(), pairs.end()};
+  for (const auto& d : all) {
+    if (!joined(d) || d.kind != MeshPeerKind::device) continue;
+    auto group = groups.find(d.owner);
+    if (group != groups.end()) group->second.devices.push_back(d.address);
+  }
+  for (auto it = groups.begin(); it != groups.end();) {
+    if (it->second.devices.empty()) {
+      it = groups.erase(it);
+      continue;
+    }
+    std::sort(it->second.instances.begin(), it->second.instances.end());
+    std::sort(it->second.devices.begin(), it->second.devices.end());
+    ++it;
+  }
+  return groups;
 }
 
 }  // namespace formation::mesh_wireguard

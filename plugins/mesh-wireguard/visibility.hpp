@@ -2,8 +2,8 @@
 // in the store. Reservations (rows without a public key) are never anybody's peer.
 #pragma once
 
+#include <map>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "formation/kinds/mesh.hpp"
@@ -26,7 +26,7 @@ WireGuardPeer wireguard_peer_of(const MeshPeer& peer, int persistent_keepalive_s
 // an instance sits behind its host's NAT, where only its node can reach it, so
 //   - a device's peers are the nodes it sees, each routing the device's instances it hosts;
 //   - an instance's one peer is its node, routing the whole mesh (`cidr`): what it may reach
-//     is decided by the node's forwarding filter (forward_pairs), so its configuration, written
+//     is decided by the node's forwarding filter (forward_groups), so its configuration, written
 //     once at first boot, never needs a new peer;
 //   - a node's peers are every peer it sees, each its own /32.
 // An instance whose node has not joined falls back to direct peers. Device and instance peers
@@ -34,10 +34,15 @@ WireGuardPeer wireguard_peer_of(const MeshPeer& peer, int persistent_keepalive_s
 PeerConfig config_for(const std::vector<MeshPeer>& all, const MeshPeer& self,
                       const std::string& cidr, int persistent_keepalive_s);
 
-// The (source, destination) mesh addresses a node forwards between its peers: each instance it
-// hosts and each device of that instance's owner, both ways. Sorted, no duplicates; nothing
-// for a peer that is not a node.
-std::vector<std::pair<std::string, std::string>> forward_pairs(const std::vector<MeshPeer>& all,
-                                                               const MeshPeer& self);
+// What a node forwards between its peers, per owner: each instance it hosts and each device of
+// that instance's owner may reach each other, both ways. Only owners with both an instance
+// here and a device; addresses sorted. Empty for a peer that is not a node.
+struct ForwardGroup {
+  std::vector<std::string> instances;
+  std::vector<std::string> devices;
+  bool operator==(const ForwardGroup&) const = default;
+};
+using ForwardGroups = std::map<std::string, ForwardGroup>;  // by owner
+ForwardGroups forward_groups(const std::vector<MeshPeer>& all, const MeshPeer& self);
 
 }  // namespace formation::mesh_wireguard

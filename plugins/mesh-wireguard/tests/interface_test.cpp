@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -174,45 +175,96 @@ TEST_F(MeshInterfaceTest, AppliesExactlyTheVisiblePeersAndNeverRecreates) {
   (void)elsewhere;
 }
 
+// What the node's nftables table sends where: every key of the map `from_peer` and the chain
+// it jumps to, and what each chain accepts.
+struct Forwarding {
+  std::map<std::string, std::string> jumps;              // address -> chain
+  std::map<std::string, std::set<std::string>> accepts;  // chain -> destinations
+  std::string table_handle;
+};
+
+std::set<std::string> split_list(const std::string& text) {
+  std::set<std::string> out;
+  std::istringstream items(text);
+  for (std::string item; std::getline(items, item, ',');) {
+    item.erase(0, item.find_first_not_of(" \t\n"));
+    item.erase(item.find_last_not_of(" \t\n") + 1);
+    if (!item.empty()) out.insert(item);
+  }
+  return out;
+}
+
+// "{ a, b }" after `marker` in `text`.
+std::string braces_after(const std::string& text, const std::string& marker, std::size_t from = 0) {
+  const auto at = text.find(marker, from);
+  if (at == std::string::npos) return "";
+  const auto open = text.find('{', at + marker.size());
+  return text.substr(open + 1, text.find('}', open) - open - 1);
+}
+
 TEST_F(MeshInterfaceTest, ForwardsOnlyBetweenItsInstancesAndTheirOwnersDevices) {
   auto& mesh = start_mesh();
   join_as_node();
   add(MeshPeerKind::node, "operator", "node-b");
   const auto instance = add(MeshPeerKind::instance, kOwner, "node-self");
   const auto device = add(MeshPeerKind::device, kOwner, "");
-  add(MeshPeerKind::device, kOther, "");  // no instance here
+  const auto stranger = add(MeshPeerKind::device, kOther, "");  // no instance here
   const auto other_instance = add(MeshPeerKind::instance, kOther, "node-b");
   ASSERT_TRUE(mesh.apply().is_ok());
 
   EXPECT_EQ(in_ns({"sysctl", "-n", "net/ipv4/conf/" + interface_ + "/forwarding"}), "1\n");
   const auto table = nft_table_name(interface_);
-  auto elements = [&] {
-    std::set<std::string> out;
-    const auto listed = in_ns({"nft", "list", "set", "inet", table, "pairs"});
-    const auto open = listed.find("elements = {");
-    if (open == std::string::npos) return out;
-    std::istringstream items(listed.substr(open + 12, listed.find('}', open) - open - 12));
-    for (std::string item; std::getline(items, item, ',');) {
-      item.erase(0, item.find_first_not_of(" \t\n"));
-      item.erase(item.find_last_not_of(" \t\n") + 1);
-      out.insert(item);
+  auto forwarding = [&] {
+    Forwarding out;
+    const auto listed = in_ns({"nft", "-a", "list", "table", "inet", table});
+    const auto handle = listed.find("# handle ");
+    out.table_handle = listed.substr(handle, listed.find('\n', handle) - handle);
+    for (const auto& element : split_list(braces_after(listed, "elements ="))) {
+      const auto jump = element.find(" : jump ");
+      out.jumps[element.substr(0, jump)] = element.substr(jump + 8);
+    }
+    for (std::size_t at = listed.find("\tchain "); at != std::string::npos;
+         at = listed.find("\tchain ", at + 1)) {
+      const auto name = listed.substr(at + 7, listed.find(' ', at + 7) - at - 7);
+      const auto body_end = listed.find("\t}", at);
+      const auto accept = listed.find("ip daddr ", at);
+      if (name == "forward" || accept == std::string::npos || accept > body_end) continue;
+      // nft prints one destination bare, several in braces.
+      const auto list = listed.substr(accept + 9, listed.find(" accept", accept) - accept - 9);
+      out.accepts[name] = split_list(list.front() == '{' ? list.substr(1, list.size() - 2) : list);
     }
     return out;
   };
-  EXPECT_EQ(elements(), (std::set<std::string>{device.address + " . " + instance.address,
-                                               instance.address + " . " + device.address}));
-  // Transit that is not one of the pairs is dropped, on this interface only.
+  auto state = forwarding();
+  ASSERT_EQ(state.jumps.size(), 2U) << "only the owner's instance and device";
+  const auto from_device = state.jumps[device.address];
+  const auto from_instance = state.jumps[instance.address];
+  EXPECT_EQ(state.accepts[from_device], std::set<std::string>{instance.address});
+  EXPECT_EQ(state.accepts[from_instance], std::set<std::string>{device.address});
+  EXPECT_EQ(state.jumps.count(stranger.address), 0U);
+  EXPECT_EQ(state.jumps.count(other_instance.address), 0U);
+  // Transit from the mesh interface that no chain accepted is dropped, on that interface only.
   const auto rules = in_ns({"nft", "list", "chain", "inet", table, "forward"});
   EXPECT_NE(rules.find("iifname \"" + interface_ + "\" drop"), std::string::npos) << rules;
 
-  // A second device of the owner is let through too, once applied; the other account never.
+  // A second device of the owner is let through too, changed in place (same table).
   const auto laptop = add(MeshPeerKind::device, kOwner, "");
   ASSERT_TRUE(mesh.apply().is_ok());
-  EXPECT_EQ(elements().size(), 4U);
-  EXPECT_EQ(elements().count(laptop.address + " . " + instance.address), 1U);
-  for (const auto& e : elements()) {
-    EXPECT_EQ(e.find(other_instance.address), std::string::npos) << e;
-  }
+  auto after = forwarding();
+  EXPECT_EQ(after.table_handle, state.table_handle);
+  EXPECT_EQ(after.jumps.size(), 3U);
+  EXPECT_EQ(after.accepts[after.jumps[laptop.address]], std::set<std::string>{instance.address});
+  EXPECT_EQ(after.accepts[after.jumps[instance.address]],
+            (std::set<std::string>{device.address, laptop.address}));
+
+  // The owner's devices leave: nothing of the owner is left in the table.
+  ASSERT_TRUE(mesh.remove_peer(device.id).is_ok());
+  ASSERT_TRUE(mesh.remove_peer(laptop.id).is_ok());
+  ASSERT_TRUE(mesh.apply().is_ok());
+  after = forwarding();
+  EXPECT_EQ(after.table_handle, state.table_handle);
+  EXPECT_TRUE(after.jumps.empty());
+  EXPECT_TRUE(after.accepts.empty());
 
   mesh.stop();
   mesh_ = nullptr;

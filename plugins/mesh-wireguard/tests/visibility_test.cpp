@@ -55,7 +55,6 @@ std::vector<std::string> seen_by(const std::string& id) {
 }
 
 using Ids = std::vector<std::string>;
-using AddressPairs = std::vector<std::pair<std::string, std::string>>;
 
 TEST(Visibility, DeviceSeesItsOwnersInstancesAndTheirNodes) {
   EXPECT_EQ(seen_by("da1"), (Ids{"ia1", "ia2", "n1", "n2"}));
@@ -172,18 +171,22 @@ TEST(Visibility, NodeForwardsBetweenItsInstancesAndTheirOwnersDevicesOnly) {
   auto all = network();
   // Distinct addresses: the fixture's are derived from the id's length.
   for (std::size_t i = 0; i < all.size(); ++i) all[i].address = "10.42.9." + std::to_string(i + 1);
-  auto pair = [&](const std::string& a, const std::string& b) {
-    return AddressPairs::value_type{by_id(all, a).address, by_id(all, b).address};
+  auto addresses = [&](Ids peers) {
+    for (auto& p : peers) p = by_id(all, p).address;
+    std::sort(peers.begin(), peers.end());
+    return peers;
   };
-  AddressPairs expected{pair("da1", "ia1"), pair("ia1", "da1"), pair("da2", "ia1"),
-                        pair("ia1", "da2"), pair("db1", "ib1"), pair("ib1", "db1")};
-  std::sort(expected.begin(), expected.end());
-  EXPECT_EQ(forward_pairs(all, by_id(all, "n1")), expected);
-  expected = {pair("da1", "ia2"), pair("ia2", "da1"), pair("da2", "ia2"), pair("ia2", "da2")};
-  std::sort(expected.begin(), expected.end());
-  EXPECT_EQ(forward_pairs(all, by_id(all, "n2")), expected);
-  EXPECT_TRUE(forward_pairs(all, by_id(all, "n3")).empty());  // only a reservation
-  EXPECT_TRUE(forward_pairs(all, by_id(all, "da1")).empty());
+  ForwardGroups n1{{"A", {addresses({"ia1"}), addresses({"da1", "da2"})}},
+                   {"B", {addresses({"ib1"}), addresses({"db1"})}}};
+  EXPECT_EQ(forward_groups(all, by_id(all, "n1")), n1);
+  ForwardGroups n2{{"A", {addresses({"ia2"}), addresses({"da1", "da2"})}}};
+  EXPECT_EQ(forward_groups(all, by_id(all, "n2")), n2);
+  EXPECT_TRUE(forward_groups(all, by_id(all, "n3")).empty());  // only a reservation
+  EXPECT_TRUE(forward_groups(all, by_id(all, "da1")).empty());
+  // An owner without a device here forwards nothing.
+  all.erase(std::remove_if(all.begin(), all.end(), [](auto& p) { return p.id == "db1"; }),
+            all.end());
+  EXPECT_EQ(forward_groups(all, by_id(all, "n1")).count("B"), 0U);
 }
 
 }  // namespace
