@@ -8,6 +8,9 @@
 //   bench_mesh join --api URL --key HEX [--joins 500]
 //     POST /v1/mesh/join of fresh device keys one after another: p50, p99, max, and the
 //     same figures for a signed GET /v1/instances (the cheapest signed read) beside it.
+//   bench_mesh fill --plugins DIR --store FILE [--peers 10000]
+//     writes --peers peers (as `apply` lays them out, on another node) straight into the
+//     state-sqlite file FILE, so that `join` can be timed in a mesh of that size.
 // Needs root (ip netns) for apply.
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
@@ -41,7 +44,7 @@ using formation::MeshPeer;
 using formation::MeshPeerKind;
 
 struct Options {
-  std::string mode, plugins, api, key_hex;
+  std::string mode, plugins, api, key_hex, store;
   int peers = 10000, change_percent = 1, joins = 500;
 };
 
@@ -230,6 +233,27 @@ int bench_apply(const Options& o) {
   return rc;
 }
 
+// ---- fill -------------------------------------------------------------------------------
+
+int bench_fill(const Options& o) {
+  spdlog::set_level(spdlog::level::warn);
+  const auto work = std::filesystem::temp_directory_path() / ("fbf-" + std::to_string(::getpid()));
+  {
+    formation::testing::PluginRuntime runtime(work);
+    auto& store =
+        runtime.start_store(o.plugins, "state-sqlite", R"({"path": ")" + o.store + R"("})");
+    auto tx = must(store.begin(), "begin");
+    for (int i = 0; i < o.peers; ++i) {
+      auto p = bench_peer(i, address_of(i, i % 10 < 7));
+      if (p.kind == MeshPeerKind::instance) p.node_id = "bench-elsewhere";
+      must(tx->mesh_peers().create(p), "store peer");
+    }
+    must(tx->commit(), "commit");
+  }
+  std::filesystem::remove_all(work);
+  return 0;
+}
+
 // ---- join -------------------------------------------------------------------------------
 
 struct Figures {
@@ -268,7 +292,7 @@ int bench_join(const Options& o) {
   const auto join = figures(join_ms);
   const auto read = figures(read_ms);
   const std::vector<double> last(join_ms.end() - std::min<int>(o.joins, 100), join_ms.end());
-  std::printf("%d joins, one at a time (the mesh grows to %d devices)\n", o.joins, o.joins);
+  std::printf("%d joins, one at a time (the mesh grows by %d devices)\n", o.joins, o.joins);
   std::printf("%-30s %9s %9s %9s\n", "", "p50", "p99", "max");
   std::printf("%-30s %6.2f ms %6.2f ms %6.2f ms\n", "POST /v1/mesh/join", join.p50, join.p99,
               join.max);
@@ -283,6 +307,7 @@ int usage(int code) {
   (code == 0 ? std::cout : std::cerr)
       << "usage: bench_mesh apply --plugins DIR [--peers N] [--change-percent P]\n"
          "       bench_mesh join --api URL --key HEX [--joins N]\n"
+         "       bench_mesh fill --plugins DIR --store FILE [--peers N]\n"
          "(bench/mesh/README.md; bench/mesh/run runs both)\n";
   return code;
 }
@@ -306,6 +331,8 @@ int main(int argc, char** argv) {
         o.api = value;
       } else if (flag == "--key") {
         o.key_hex = value;
+      } else if (flag == "--store") {
+        o.store = value;
       } else if (flag == "--peers") {
         o.peers = std::stoi(value);
       } else if (flag == "--change-percent") {
@@ -323,6 +350,9 @@ int main(int argc, char** argv) {
   }
   try {
     if (o.mode == "apply" && !o.plugins.empty() && o.peers > 0) return bench_apply(o);
+    if (o.mode == "fill" && !o.plugins.empty() && !o.store.empty() && o.peers > 0) {
+      return bench_fill(o);
+    }
     if (o.mode == "join" && !o.api.empty() && !o.key_hex.empty() && o.joins > 0) {
       return bench_join(o);
     }

@@ -144,10 +144,11 @@ Status MeshWireGuardPlugin::apply_locked() {
   // Read before the peers: a change committed in between makes the next timer apply again.
   auto serial = store_->change_serial();
   if (!serial.is_ok()) return serial.status();
-  auto all = store_->all();
-  if (!all.is_ok()) return all.status();
+  auto snapshot = store_->all();
+  if (!snapshot.is_ok()) return snapshot.status();
+  const auto& all = **snapshot;
   const MeshPeer* self = nullptr;
-  for (const auto& p : *all) {
+  for (const auto& p : all) {
     if (p.public_key == public_key_text_) self = &p;
   }
   if (self == nullptr) {
@@ -158,7 +159,7 @@ Status MeshWireGuardPlugin::apply_locked() {
     return st;
   }
   std::vector<WireGuardPeer> wanted;
-  for (const auto& p : visible_to_peer(*all, *self)) wanted.push_back(wireguard_peer_of(p, 0));
+  for (const auto& p : visible_to_peer(all, *self)) wanted.push_back(wireguard_peer_of(p, 0));
   auto running = interface_->running_peers();
   if (!running.is_ok()) return running.status();
   const auto diff = diff_peers(wanted, *running);
@@ -167,7 +168,7 @@ Status MeshWireGuardPlugin::apply_locked() {
     host_.logger()->debug("applied: {} peers added or changed, {} removed", diff.upsert.size(),
                           diff.remove.size());
   }
-  if (auto st = filter_->apply(forward_groups(*all, *self)); !st.is_ok()) return st;
+  if (auto st = filter_->apply(forward_groups(all, *self)); !st.is_ok()) return st;
   applied_serial_ = *serial;
   return Status::ok();
 }
@@ -250,19 +251,21 @@ Status MeshWireGuardPlugin::remove_peer(const std::string& peer_id) {
 Result<std::vector<MeshPeer>> MeshWireGuardPlugin::list_peers(const std::string& visible_to) {
   auto store = peers();
   if (!store.is_ok()) return store.status();
-  auto all = (*store)->all();
-  if (!all.is_ok()) return all.status();
-  return visible_to_account(*all, visible_to);
+  auto snapshot = (*store)->all();
+  if (!snapshot.is_ok()) return snapshot.status();
+  const auto& all = **snapshot;
+  return visible_to_account(all, visible_to);
 }
 
 Result<PeerConfig> MeshWireGuardPlugin::peer_config_for(const std::string& peer_id) {
   auto store = peers();
   if (!store.is_ok()) return store.status();
-  auto all = (*store)->all();
-  if (!all.is_ok()) return all.status();
-  for (const auto& p : *all) {
+  auto snapshot = (*store)->all();
+  if (!snapshot.is_ok()) return snapshot.status();
+  const auto& all = **snapshot;
+  for (const auto& p : all) {
     if (p.id == peer_id) {
-      return config_for(*all, p, format_cidr(settings_.cidr), settings_.persistent_keepalive_s);
+      return config_for(all, p, format_cidr(settings_.cidr), settings_.persistent_keepalive_s);
     }
   }
   return Status::not_found("no mesh peer " + peer_id);

@@ -40,18 +40,30 @@ Result<T> PeerStore::read(Fn fn) {
   return out;
 }
 
-Result<std::vector<MeshPeer>> PeerStore::all() {
-  return read<std::vector<MeshPeer>>([](MeshPeerRepository& repo) -> Result<std::vector<MeshPeer>> {
-    std::vector<MeshPeer> out;
+Result<PeerStore::Snapshot> PeerStore::all() {
+  return read<Snapshot>([this](MeshPeerRepository& repo) -> Result<Snapshot> {
+    // The serial first: a row committed after it makes the next read fetch again, never the
+    // other way round.
+    auto serial = repo.change_serial();
+    if (!serial.is_ok()) return serial.status();
+    {
+      std::lock_guard lock(cache_mutex_);
+      if (cached_ && *serial == cached_serial_) return cached_;
+    }
+    auto out = std::make_shared<std::vector<MeshPeer>>();
     PageRequest page;
     page.limit = 1000;
     while (true) {
       auto got = repo.list({}, page);
       if (!got.is_ok()) return got.status();
-      for (auto& p : got->items) out.push_back(std::move(p));
-      if (got->last()) return out;
+      for (auto& p : got->items) out->push_back(std::move(p));
+      if (got->last()) break;
       page.page_token = got->next_page_token;
     }
+    std::lock_guard lock(cache_mutex_);
+    cached_serial_ = *serial;
+    cached_ = out;
+    return Snapshot(out);
   });
 }
 

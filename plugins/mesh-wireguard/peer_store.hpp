@@ -4,6 +4,8 @@
 #pragma once
 
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -16,7 +18,11 @@ class PeerStore {
  public:
   explicit PeerStore(StateStore& store) : store_(store) {}
 
-  Result<std::vector<MeshPeer>> all();
+  // Every row. The last read is kept with the store's mesh change serial and handed out again
+  // while the serial has not moved: a join, its apply() and its configuration read the rows
+  // once, not once each.
+  using Snapshot = std::shared_ptr<const std::vector<MeshPeer>>;
+  Result<Snapshot> all();
   Result<MeshPeer> get(const std::string& id);
   // nullopt when no row has it.
   Result<std::optional<MeshPeer>> by_public_key(const std::string& key);
@@ -35,6 +41,9 @@ class PeerStore {
   template <typename T, typename Fn>
   Result<T> read(Fn fn);
   StateStore& store_;
+  std::mutex cache_mutex_;
+  std::int64_t cached_serial_ = -1;
+  Snapshot cached_;
 };
 
 // 16 lower-case hex digits from the system's randomness.
