@@ -131,11 +131,11 @@ std::string nft_changes(const std::string& table, const ForwardGroups& before,
   return removals.str() + chains_made.str() + additions.str() + chains_gone.str();
 }
 
-ForwardingFilter::ForwardingFilter(const Settings& settings, std::filesystem::path work_dir)
+ForwardingFilter::ForwardingFilter(const Settings& settings, const std::filesystem::path& work_dir)
     : runner_(settings.netns),
       interface_(settings.interface),
       table_(nft_table_name(settings.interface)),
-      file_(std::move(work_dir) / "forwarding.nft") {}
+      file_(work_dir / "forwarding.nft") {}
 
 ForwardingFilter::~ForwardingFilter() { remove(); }
 

@@ -41,7 +41,7 @@ std::string nft_changes(const std::string& table, const ForwardGroups& before,
 class ForwardingFilter {
  public:
   // Rulesets are written to `work_dir`/forwarding.nft before nft reads them.
-  ForwardingFilter(const Settings& settings, std::filesystem::path work_dir);
+  ForwardingFilter(const Settings& settings, const std::filesystem::path& work_dir);
   ~ForwardingFilter();
   ForwardingFilter(const ForwardingFilter&) = delete;
   ForwardingFilter& operator=(const ForwardingFilter&) = delete;
