@@ -28,7 +28,28 @@ conf=/etc/formation/mesh.json
 field() { sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p" "$conf" | head -n 1; }
 iface=$(field interface)
 wgconf="/etc/wireguard/$iface.conf"
-if [ -s "$wgconf" ]; then exec wg-quick up "$iface"; fi
+# wg-quick needs bash and iproute2; where it is missing, its steps with wg and ip alone
+# (busybox ip too): the link, the config without wg-quick's Address line (wg setconf
+# refuses it), the address with its prefix (whose route covers the mesh), up.
+up() {
+  if command -v wg-quick > /dev/null 2>&1; then
+    wg-quick up "$iface"
+    return
+  fi
+  ip link add dev "$iface" type wireguard
+  setconf=$(mktemp)
+  sed '/^Address *=/d' "$wgconf" > "$setconf"
+  rc=0
+  wg setconf "$iface" "$setconf" || rc=$?
+  rm -f "$setconf"
+  [ "$rc" -eq 0 ] || exit "$rc"
+  ip address add "$(sed -n 's/^Address *= *//p' "$wgconf")" dev "$iface"
+  ip link set "$iface" up
+}
+if [ -s "$wgconf" ]; then
+  up
+  exit 0
+fi
 mkdir -p /etc/wireguard
 key="/etc/wireguard/$iface.key"
 [ -s "$key" ] || wg genkey > "$key"
@@ -71,7 +92,7 @@ tmp="$wgconf.tmp"
 } > "$tmp"
 chmod 600 "$tmp"
 mv "$tmp" "$wgconf"
-wg-quick up "$iface"
+up
 )SH";
 
 std::string mesh_json(const std::string& token, const std::string& api_url,
