@@ -22,12 +22,12 @@ plugins="${3:?}"
 guest_dir="${4:?}"
 work="${5:?}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=test/e2e/lib.sh
+. "$here/lib.sh"
 uri="qemu:///system"
 virsh=(virsh -q -c "$uri")
-t0=$SECONDS
 pid=""
 
-log() { printf '[%3ds] %s\n' $((SECONDS - t0)) "$*"; }
 fail() {
   echo "FAIL: $*" >&2
   echo "--- formationd log ---" >&2
@@ -41,7 +41,7 @@ fail() {
 }
 
 timeout 10 "${virsh[@]}" version >/dev/null 2>&1 ||
-  { echo "SKIP: libvirtd does not answer on $uri (see test/support/libvirt/start-libvirtd)"; exit 77; }
+  skip "libvirtd does not answer on $uri (see test/support/libvirt/start-libvirtd)"
 
 # Domains and disks this run made, removed whatever happens.
 cleanup() {
@@ -70,14 +70,7 @@ cat >"$work/etc/formation.json" <<JSON
  "plugin_dirs": ["$plugins"],
  "node": {"capacity": {"vcpus": 4, "memory_mb": 4096, "disk_gb": 50}, "reconcile_seconds": 5}}
 JSON
-echo '{"plugin": "state-sqlite", "parameters": {}}' >"$work/etc/plugins.d/state-sqlite.json"
-echo "{\"plugin\": \"builder-cloudinit\", \"parameters\": {\"base_image\": \"$BASE_IMAGE\"}}" \
-  >"$work/etc/plugins.d/builder-cloudinit.json"
-cat >"$work/etc/plugins.d/vmm-libvirt.json" <<JSON
-{"plugin": "vmm-libvirt", "parameters": {"uri": "$uri", "domain_type": "qemu",
- "network": {"type": "none"},
- "direct_boot": {"kernel": "$KERNEL", "initrd": "$INITRD", "cmdline": "$CMDLINE"}}}
-JSON
+write_node_plugins "$work/etc" "$BASE_IMAGE" "$uri" none "$KERNEL" "$INITRD" "$CMDLINE"
 
 starts=0
 start_formationd() {

@@ -35,19 +35,12 @@ work="$(readlink -f "$work")"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 uri="qemu:///system"
 virsh=(virsh -q -c "$uri")
-t0=$SECONDS
+# shellcheck source=test/e2e/lib.sh
+. "$here/lib.sh"
 export WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1
 
-log() { printf '[%3ds] %s\n' $((SECONDS - t0)) "$*"; }
-skip() {
-  echo "SKIP: $*"
-  exit 77
-}
-
-[ "$(id -u)" = 0 ] || skip "needs root (a WireGuard interface in the root namespace)"
-for tool in ip wireguard-go wg ping qemu-img isoinfo python3 virsh; do
-  command -v "$tool" >/dev/null || skip "$tool is not installed (tools/dev deps)"
-done
+require_root_and "a WireGuard interface in the root namespace" \
+  ip wireguard-go wg ping qemu-img isoinfo python3 virsh
 [ -e "$plugins/mesh-wireguard.so" ] || skip "no $plugins/mesh-wireguard.so (plugin not built)"
 timeout 10 "${virsh[@]}" version >/dev/null 2>&1 ||
   skip "libvirtd does not answer on $uri (see test/support/libvirt/start-libvirtd)"
@@ -171,14 +164,7 @@ cat >"$work/etc/formation.json" <<JSON
  "node": {"endpoint": "http://10.0.2.2:$api_port",
           "capacity": {"vcpus": 4, "memory_mb": 4096, "disk_gb": 50}, "reconcile_seconds": 5}}
 JSON
-echo '{"plugin": "state-sqlite", "parameters": {}}' >"$work/etc/plugins.d/state-sqlite.json"
-echo "{\"plugin\": \"builder-cloudinit\", \"parameters\": {\"base_image\": \"$BASE_IMAGE\"}}" \
-  >"$work/etc/plugins.d/builder-cloudinit.json"
-cat >"$work/etc/plugins.d/vmm-libvirt.json" <<JSON
-{"plugin": "vmm-libvirt", "parameters": {"uri": "$uri", "domain_type": "qemu",
- "network": {"type": "user"},
- "direct_boot": {"kernel": "$KERNEL", "initrd": "$INITRD", "cmdline": "$CMDLINE"}}}
-JSON
+write_node_plugins "$work/etc" "$BASE_IMAGE" "$uri" user "$KERNEL" "$INITRD" "$CMDLINE"
 cat >"$work/etc/plugins.d/mesh-wireguard.json" <<JSON
 {"plugin": "mesh-wireguard", "parameters": {"interface": "$ifname", "backend": "userspace",
  "listen_port": $wg_port, "advertise": ["10.0.2.2:$wg_port"], "cidr": "$cidr",

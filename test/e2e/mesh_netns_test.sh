@@ -33,20 +33,12 @@ plugins="$(readlink -f "$plugins")"
 work="$(readlink -f "$work")"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 netns="$here/../support/netns"
-t0=$SECONDS
+# shellcheck source=test/e2e/lib.sh
+. "$here/lib.sh"
 # wireguard-go refuses to start on Linux without it (it would rather see kernel WireGuard).
 export WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1
 
-log() { printf '[%3ds] %s\n' $((SECONDS - t0)) "$*"; }
-skip() {
-  echo "SKIP: $*"
-  exit 77
-}
-
-[ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
-for tool in ip wireguard-go wg wg-quick ping qemu-img python3 isoinfo curl; do
-  command -v "$tool" >/dev/null || skip "$tool is not installed (tools/dev deps)"
-done
+require_root_and "network namespaces" ip wireguard-go wg wg-quick ping qemu-img python3 isoinfo curl
 [ -e "$plugins/mesh-wireguard.so" ] || skip "no $plugins/mesh-wireguard.so (plugin not built)"
 
 rm -rf "$work"
@@ -125,13 +117,7 @@ cat >"$work/etc/formation.json" <<JSON
  "plugin_dirs": ["$plugins"],
  "node": {"capacity": {"vcpus": 4, "memory_mb": 4096, "disk_gb": 50}, "reconcile_seconds": 5}}
 JSON
-echo '{"plugin": "state-sqlite", "parameters": {}}' >"$work/etc/plugins.d/state-sqlite.json"
-echo "{\"plugin\": \"builder-cloudinit\", \"parameters\": {\"base_image\": \"$work/base.qcow2\"}}" \
-  >"$work/etc/plugins.d/builder-cloudinit.json"
-cat >"$work/etc/plugins.d/vmm-libvirt.json" <<JSON
-{"plugin": "vmm-libvirt", "parameters": {"uri": "test:///default", "domain_type": "qemu",
- "network": {"type": "none"}}}
-JSON
+write_node_plugins "$work/etc" "$work/base.qcow2" test:///default none
 cat >"$work/etc/plugins.d/mesh-wireguard.json" <<JSON
 {"plugin": "mesh-wireguard", "parameters": {"interface": "$node_if", "backend": "userspace",
  "listen_port": 51820, "advertise": ["$node_ip:51820"]}}
