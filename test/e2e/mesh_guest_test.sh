@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # mesh_guest_test.sh FORMATIOND FORM PLUGIN_DIR GUEST_DIR WORK_DIR — ctest e2e.mesh.guest: a
 # real QEMU guest joins the mesh by itself at its first boot (docs/mesh.md "Instances").
-#   - formationd in the root network namespace on 127.0.0.1:<free port>, with state-sqlite,
-#     builder-cloudinit, vmm-libvirt on qemu:///system (`network: user`: QEMU's slirp, where
-#     the guest reaches the host's loopback at 10.0.2.2) and mesh-wireguard (wireguard-go on
-#     a free interface fmgN, a free UDP port, advertised as 10.0.2.2:<port>; a mesh CIDR no
-#     route of this host uses); node.endpoint http://10.0.2.2:<api port> is the seed's api_url;
+#   - a laptop namespace fm-glap-N joined to the root namespace by a veth pair (10.79.N.1
+#     here, 10.79.N.2 there);
+#   - formationd in the root network namespace on 10.79.N.1:<free port>, with state-sqlite,
+#     builder-cloudinit, vmm-libvirt on qemu:///system (`network: user`: QEMU's slirp, which
+#     sends the guest's packets from the root namespace, so the guest reaches 10.79.N.1) and
+#     mesh-wireguard (wireguard-go on a free interface fmgN, a free UDP port, advertised as
+#     10.79.N.1:<port>; a mesh CIDR no route of this host uses); node.endpoint is the API's
+#     URL, the seed's api_url;
 #   - `form pack build` + `form instance create`: the tiny guest (guest/make-guest) boots from
 #     its instance seed, brings up eth0, and its cloud-init stand-in applies the seed's
 #     write_files and runcmd: formation-mesh-join makes a key with `wg genkey`, posts the
@@ -14,7 +17,9 @@
 #   - then, as a user would see it: `form mesh peers` lists the instance's peer with the
 #     guest's public key, the node's `wg show` has that key with the instance's formnet_ip
 #     as allowed-ips and a handshake, `ping <formnet_ip>` from the node answers, and the
-#     guest's private key is nowhere on the node (the guest prints only its sha256).
+#     guest's private key is nowhere on the node (the guest prints only its sha256); the
+#     owner's laptop runs `form mesh join` + `form mesh up` and pings the guest through the
+#     node.
 # Exit 77 (skipped) without root, libvirtd on qemu:///system, wireguard-go, wg, ping, isoinfo
 # or the mesh-wireguard plugin. The EXIT trap stops formationd (which stops its
 # wireguard-go), then by PID whatever is left of them, removes the interface, its UAPI
@@ -48,6 +53,8 @@ timeout 10 "${virsh[@]}" version >/dev/null 2>&1 ||
 daemon_pid=""
 wg_pid=""
 ifname=""
+laptop_ns=""
+laptop_if=""
 cleanup() {
   local rc=$?
   set +e
@@ -74,6 +81,10 @@ cleanup() {
     ip link del dev "$ifname" 2>/dev/null
     rm -f "/var/run/wireguard/$ifname.sock" "/var/run/wireguard/$ifname.name"
     command -v nft >/dev/null && nft delete table inet "formation_mesh_$ifname" 2>/dev/null
+  fi
+  if [ -n "$laptop_ns" ]; then
+    "$here/../support/netns/remove-pair" "$laptop_ns"
+    rm -f "/var/run/wireguard/$laptop_if.sock" "/var/run/wireguard/$laptop_if.name"
   fi
   for d in $("${virsh[@]}" list --all --name 2>/dev/null | grep '^formation-'); do
     if "${virsh[@]}" dumpxml "$d" 2>/dev/null | grep -q "$work/"; then
@@ -107,6 +118,10 @@ for attempt in $(seq 0 50); do
   ip link show dev "fmg$n" >/dev/null 2>&1 && continue
   [ -e "/var/run/wireguard/fmg$n.sock" ] && continue
   command -v nft >/dev/null && nft list table inet "formation_mesh_fmg$n" >/dev/null 2>&1 && continue
+  [ -e "/var/run/wireguard/fmgd$n.sock" ] && continue
+  [ -e "/run/netns/fm-glap-$n" ] && continue
+  ip link show dev "fmgv$n" >/dev/null 2>&1 && continue
+  [ -n "$(ip -4 route show to root "10.79.$n.0/24" 2>/dev/null)" ] && continue
   ifname="fmg$n"
   break
 done
@@ -129,8 +144,23 @@ for attempt in $(seq 0 99); do
 done
 [ -n "$octet" ] || { echo "FAIL: no free 10.X.0.0/16 for the mesh" >&2; exit 1; }
 cidr="10.$octet.0.0/16"
-api="http://127.0.0.1:$api_port"
-log "interface $ifname on UDP $wg_port, mesh $cidr, API $api (10.0.2.2:$api_port for the guest)"
+# The owner's laptop: a namespace joined to this one by a veth pair (10.79.N.1 here, .2
+# there). The node listens and is advertised on 10.79.N.1, which the guest reaches too
+# (slirp sends its packets from this namespace).
+laptop_ns="fm-glap-$n"
+laptop_if="fmgd$n"
+node_ip="10.79.$n.1"
+laptop_ip="10.79.$n.2"
+ip netns add "$laptop_ns"
+ip link add "fmgv$n" type veth peer name "fmgl$n" netns "$laptop_ns"
+ip addr add "$node_ip/24" dev "fmgv$n"
+ip link set "fmgv$n" up
+ip -n "$laptop_ns" addr add "$laptop_ip/24" dev "fmgl$n"
+ip -n "$laptop_ns" link set "fmgl$n" up
+ip -n "$laptop_ns" link set lo up
+in_laptop() { ip netns exec "$laptop_ns" "$@"; }
+api="http://$node_ip:$api_port"
+log "interface $ifname on UDP $wg_port, mesh $cidr, API $api; laptop $laptop_ns at $laptop_ip"
 
 fail() {
   echo "FAIL: $*" >&2
@@ -159,15 +189,15 @@ CMDLINE="$(guest_value CMDLINE)"
 BASE_IMAGE="$(guest_value BASE_IMAGE)"
 
 cat >"$work/etc/formation.json" <<JSON
-{"listen": {"address": "127.0.0.1", "port": $api_port}, "data_dir": "$work/data",
+{"listen": {"address": "$node_ip", "port": $api_port}, "data_dir": "$work/data",
  "plugin_dirs": ["$plugins"],
- "node": {"endpoint": "http://10.0.2.2:$api_port",
+ "node": {"endpoint": "$api",
           "capacity": {"vcpus": 4, "memory_mb": 4096, "disk_gb": 50}, "reconcile_seconds": 5}}
 JSON
 write_node_plugins "$work/etc" "$BASE_IMAGE" "$uri" user "$KERNEL" "$INITRD" "$CMDLINE"
 cat >"$work/etc/plugins.d/mesh-wireguard.json" <<JSON
 {"plugin": "mesh-wireguard", "parameters": {"interface": "$ifname", "backend": "userspace",
- "listen_port": $wg_port, "advertise": ["10.0.2.2:$wg_port"], "cidr": "$cidr",
+ "listen_port": $wg_port, "advertise": ["$node_ip:$wg_port"], "cidr": "$cidr",
  "ranges": {"node": "10.$octet.0.0/20", "device": "10.$octet.64.0/18",
             "instance": "10.$octet.128.0/17"}}}
 JSON
@@ -272,6 +302,18 @@ log "the node's $ifname: the guest's key, allowed-ips $formnet_ip/32, endpoint $
 ping -c 3 -W 2 "$formnet_ip" >"$work/ping.out" 2>&1 ||
   fail "no answer from the guest at $formnet_ip: $(cat "$work/ping.out")"
 log "ping $formnet_ip from the node: $(grep -o '[0-9]* received' "$work/ping.out") of 3"
+
+# The owner's laptop joins and reaches the guest through the node (docs/mesh.md "Routing").
+joined="$(in_laptop "$form_bin" mesh join --interface "$laptop_if" --endpoint "$laptop_ip:51821" \
+  -o json)" || fail "form mesh join (laptop)"
+routed="$(printf '%s' "$joined" | field "[p['allowed_ips'] for p in d['config']['peers']]")"
+case "$routed" in *"$formnet_ip/32"*) ;; *) fail "the laptop's peers do not route $formnet_ip: $routed" ;; esac
+in_laptop "$form_bin" mesh up --interface "$laptop_if" >"$work/up.out" 2>&1 ||
+  fail "form mesh up (laptop): $(cat "$work/up.out")"
+in_laptop ping -c 3 -W 2 "$formnet_ip" >"$work/ping-laptop.out" 2>&1 ||
+  fail "no answer from the guest at $formnet_ip from the laptop: $(cat "$work/ping-laptop.out")"
+log "ping $formnet_ip from the laptop, through the node: $(grep -o '[0-9]* received' "$work/ping-laptop.out") of 3"
+in_laptop "$form_bin" mesh down --interface "$laptop_if" >/dev/null 2>&1 || true
 
 # The guest's private key never left it: no key-shaped string anywhere under the node's
 # work directory (store, logs, seeds, console) has its digest.
