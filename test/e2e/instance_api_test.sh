@@ -58,12 +58,7 @@ trap cleanup EXIT
 rm -rf "$work"
 mkdir -p "$work/etc/plugins.d" "$work/home" "$work/ctx"
 
-"$here/guest/make-guest" "$guest_dir" >/dev/null
-guest_value() { sed -n "s/^$1=//p" "$guest_dir/guest.env"; }
-KERNEL="$(guest_value KERNEL)"
-INITRD="$(guest_value INITRD)"
-CMDLINE="$(guest_value CMDLINE)"
-BASE_IMAGE="$(guest_value BASE_IMAGE)"
+load_guest "$guest_dir"
 
 cat >"$work/etc/formation.json" <<JSON
 {"listen": {"address": "127.0.0.1", "port": 0}, "data_dir": "$work/data",

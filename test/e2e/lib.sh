@@ -20,6 +20,16 @@ require_root_and() {
   done
 }
 
+# load_guest GUEST_DIR: the tiny guest (guest/make-guest, cached in GUEST_DIR), with its
+# KERNEL, INITRD, CMDLINE and BASE_IMAGE set from its guest.env.
+load_guest() {
+  "$(dirname "${BASH_SOURCE[0]}")/guest/make-guest" "$1" >/dev/null
+  KERNEL="$(sed -n 's/^KERNEL=//p' "$1/guest.env")"
+  INITRD="$(sed -n 's/^INITRD=//p' "$1/guest.env")"
+  CMDLINE="$(sed -n 's/^CMDLINE=//p' "$1/guest.env")"
+  BASE_IMAGE="$(sed -n 's/^BASE_IMAGE=//p' "$1/guest.env")"
+}
+
 # write_node_plugins ETC_DIR BASE_IMAGE URI NETWORK [KERNEL INITRD CMDLINE]: plugins.d for
 # state-sqlite, builder-cloudinit on BASE_IMAGE, and vmm-libvirt on URI (domain type qemu:
 # TCG) with guests on the libvirt network type NETWORK, booting KERNEL directly when given.

@@ -181,12 +181,7 @@ fail() {
   exit 1
 }
 
-"$here/guest/make-guest" "$guest_dir" >/dev/null
-guest_value() { sed -n "s/^$1=//p" "$guest_dir/guest.env"; }
-KERNEL="$(guest_value KERNEL)"
-INITRD="$(guest_value INITRD)"
-CMDLINE="$(guest_value CMDLINE)"
-BASE_IMAGE="$(guest_value BASE_IMAGE)"
+load_guest "$guest_dir"
 
 cat >"$work/etc/formation.json" <<JSON
 {"listen": {"address": "$node_ip", "port": $api_port}, "data_dir": "$work/data",
