@@ -26,4 +26,17 @@ std::string scalar(const rapidjson::Value& object, const char* name) {
   return {};
 }
 
+rapidjson::Document print_object(Context& context, const Response& response,
+                                 const std::function<void(const rapidjson::Value&, Table&)>& fill) {
+  if (context.json()) {
+    print_raw_json(context.out(), response.body);
+    return {};
+  }
+  rapidjson::Document doc = parse_object(response);
+  Table table;
+  fill(doc, table);
+  table.print(context.out());
+  return doc;
+}
+
 }  // namespace form

@@ -136,30 +136,26 @@ Response call(Context& context, Request request, const std::string& what,
 }
 
 void print_account(Context& context, const Response& response) {
-  if (context.json()) {
-    print_raw_json(context.out(), response.body);
-    return;
-  }
-  rapidjson::Document doc = parse_object(response);
-  Table table;
-  static const std::vector<std::pair<const char*, const char*>> kKnown = {{"address", "address"},
-                                                                          {"name", "name"},
-                                                                          {"created_at", "created"},
-                                                                          {"updated_at", "updated"},
-                                                                          {"version", "version"}};
-  for (const auto& [member, label] : kKnown)
-    if (doc.HasMember(member)) table.add_row({label, scalar(doc, member)});
-  for (const auto& m : doc.GetObject()) {
-    const std::string name = m.name.GetString();
-    bool known = false;
-    for (const auto& [member, label] : kKnown) known = known || name == member;
-    if (known || m.value.IsObject() || m.value.IsArray() || m.value.IsNull()) continue;
-    std::string label = name;
-    for (char& c : label)
-      if (c == '_') c = ' ';
-    table.add_row({label, scalar(doc, name.c_str())});
-  }
-  table.print(context.out());
+  print_object(context, response, [&](const rapidjson::Value& doc, Table& table) {
+    static const std::vector<std::pair<const char*, const char*>> kKnown = {
+        {"address", "address"},
+        {"name", "name"},
+        {"created_at", "created"},
+        {"updated_at", "updated"},
+        {"version", "version"}};
+    for (const auto& [member, label] : kKnown)
+      if (doc.HasMember(member)) table.add_row({label, scalar(doc, member)});
+    for (const auto& m : doc.GetObject()) {
+      const std::string name = m.name.GetString();
+      bool known = false;
+      for (const auto& [member, label] : kKnown) known = known || name == member;
+      if (known || m.value.IsObject() || m.value.IsArray() || m.value.IsNull()) continue;
+      std::string label = name;
+      for (char& c : label)
+        if (c == '_') c = ' ';
+      table.add_row({label, scalar(doc, name.c_str())});
+    }
+  });
 }
 
 int account_create(Context& context, const Args& args) {
@@ -285,17 +281,12 @@ int account_credit(Context& context, const Args& args) {
                            Request::with_body("POST", "/v1/accounts/" + address + "/credits",
                                               std::move(body), Auth::kSigned),
                            "credit", address);
-  if (context.json()) {
-    print_raw_json(context.out(), response.body);
-    return 0;
-  }
-  rapidjson::Document doc = parse_object(response);
-  Table table;
-  table.add_row({"address", scalar(doc, "address")});
-  table.add_row({"credited", scalar(doc, "amount") + " credits"});
-  table.add_row({"reason", scalar(doc, "reason")});
-  table.add_row({"entry", scalar(doc, "id")});
-  table.print(context.out());
+  print_object(context, response, [&](const rapidjson::Value& doc, Table& table) {
+    table.add_row({"address", scalar(doc, "address")});
+    table.add_row({"credited", scalar(doc, "amount") + " credits"});
+    table.add_row({"reason", scalar(doc, "reason")});
+    table.add_row({"entry", scalar(doc, "id")});
+  });
   return 0;
 }
 
@@ -304,17 +295,12 @@ int account_credits(Context& context, const Args& args) {
   Response response =
       call(context, Request::get("/v1/accounts/" + address + "/credits", Auth::kSigned),
            "read the credits of", address);
-  if (context.json()) {
-    print_raw_json(context.out(), response.body);
-    return 0;
-  }
-  rapidjson::Document doc = parse_object(response);
-  Table table;
-  table.add_row({"address", scalar(doc, "address")});
-  table.add_row({"balance", scalar(doc, "balance") + " credits"});
-  table.add_row({"balance micro", scalar(doc, "balance_micro")});
-  table.add_row({"plan", scalar(doc, "plan")});
-  table.print(context.out());
+  print_object(context, response, [&](const rapidjson::Value& doc, Table& table) {
+    table.add_row({"address", scalar(doc, "address")});
+    table.add_row({"balance", scalar(doc, "balance") + " credits"});
+    table.add_row({"balance micro", scalar(doc, "balance_micro")});
+    table.add_row({"plan", scalar(doc, "plan")});
+  });
   return 0;
 }
 

@@ -103,19 +103,15 @@ void print_challenge(std::ostream& out, const rapidjson::Value& holder, const st
 }
 
 void print_record(Context& context, const Response& response) {
-  if (context.json()) {
-    print_raw_json(context.out(), response.body);
-    return;
-  }
-  rapidjson::Document doc = parse_object(response);
-  Table table;
-  table.add_row({"name", scalar(doc, "fqdn")});
-  table.add_row({"type", scalar(doc, "type")});
-  table.add_row({"values", values_text(doc)});
-  table.add_row({"ttl", scalar(doc, "ttl")});
-  table.add_row({"verified", verified_text(doc)});
-  table.print(context.out());
-  print_challenge(context.err(), doc, scalar(doc, "fqdn"));
+  const auto record =
+      print_object(context, response, [&](const rapidjson::Value& doc, Table& table) {
+        table.add_row({"name", scalar(doc, "fqdn")});
+        table.add_row({"type", scalar(doc, "type")});
+        table.add_row({"values", values_text(doc)});
+        table.add_row({"ttl", scalar(doc, "ttl")});
+        table.add_row({"verified", verified_text(doc)});
+      });
+  if (!context.json()) print_challenge(context.err(), record, scalar(record, "fqdn"));
 }
 
 // add and update: PUT with If-None-Match: * (only create) or If-Match: * (only replace).

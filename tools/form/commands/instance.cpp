@@ -117,7 +117,7 @@ void add_instance_rows(Table& table, const rapidjson::Value& instance) {
   if (!scalar(instance, "error").empty()) table.add_row({"error", scalar(instance, "error")});
 }
 
-const rapidjson::Value& member_object(const rapidjson::Document& doc, const char* member,
+const rapidjson::Value& member_object(const rapidjson::Value& doc, const char* member,
                                       const char* route) {
   if (!doc.HasMember(member) || !doc[member].IsObject())
     throw CliError(Exit::kApiError,
@@ -128,14 +128,9 @@ const rapidjson::Value& member_object(const rapidjson::Document& doc, const char
 // An instance answer: the instance itself, or (member set) an object holding it.
 void print_instance(Context& context, const Response& response, const char* member = nullptr,
                     const char* route = "") {
-  if (context.json()) {
-    print_raw_json(context.out(), response.body);
-    return;
-  }
-  rapidjson::Document doc = parse_object(response);
-  Table table;
-  add_instance_rows(table, member ? member_object(doc, member, route) : doc);
-  table.print(context.out());
+  print_object(context, response, [&](const rapidjson::Value& doc, Table& table) {
+    add_instance_rows(table, member ? member_object(doc, member, route) : doc);
+  });
 }
 
 void add_size(JsonWriter& w, const Args& args, const char* option, const char* field) {

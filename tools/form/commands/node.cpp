@@ -58,22 +58,17 @@ int node_show(Context& context, const Args& args) {
     throw CliError(base.code(), base.what(), "no node " + id + "; 'form node list' shows them");
   }
   if (response.status >= 400) throw api_error(response);
-  if (context.json()) {
-    print_raw_json(context.out(), response.body);
-    return 0;
-  }
-  rapidjson::Document doc = parse_object(response);
-  Table table;
-  table.add_row({"id", scalar(doc, "id")});
-  table.add_row({"region", scalar(doc, "region")});
-  table.add_row({"public ip", scalar(doc, "public_ip")});
-  table.add_row({"endpoint", scalar(doc, "endpoint")});
-  table.add_row({"capacity", resources(doc, "capacity")});
-  table.add_row({"allocated", resources(doc, "allocated")});
-  table.add_row({"available", resources(doc, "available")});
-  table.add_row({"heartbeat", scalar(doc, "heartbeat_at")});
-  table.add_row({"created", scalar(doc, "created_at")});
-  table.print(context.out());
+  print_object(context, response, [&](const rapidjson::Value& doc, Table& table) {
+    table.add_row({"id", scalar(doc, "id")});
+    table.add_row({"region", scalar(doc, "region")});
+    table.add_row({"public ip", scalar(doc, "public_ip")});
+    table.add_row({"endpoint", scalar(doc, "endpoint")});
+    table.add_row({"capacity", resources(doc, "capacity")});
+    table.add_row({"allocated", resources(doc, "allocated")});
+    table.add_row({"available", resources(doc, "available")});
+    table.add_row({"heartbeat", scalar(doc, "heartbeat_at")});
+    table.add_row({"created", scalar(doc, "created_at")});
+  });
   return 0;
 }
 

@@ -135,32 +135,27 @@ int pack_build(Context& context, const Args& args) {
 }
 
 void print_build(Context& context, const Response& response) {
-  if (context.json()) {
-    print_raw_json(context.out(), response.body);
-    return;
-  }
-  rapidjson::Document doc = parse_object(response);
-  Table table;
-  table.add_row({"build id", scalar(doc, "build_id")});
-  table.add_row({"name", scalar(doc, "name")});
-  table.add_row({"state", scalar(doc, "state")});
-  if (!scalar(doc, "reason").empty()) table.add_row({"reason", scalar(doc, "reason")});
-  if (doc.HasMember("manifest") && doc["manifest"].IsObject()) {
-    const auto& manifest = doc["manifest"];
-    if (manifest.HasMember("resources")) {
-      const auto& r = manifest["resources"];
-      table.add_row({"resources", scalar(r, "vcpus") + " vCPU, " + scalar(r, "memory_mb") +
-                                      " MB memory, " + scalar(r, "disk_gb") + " GB disk"});
-    }
-    if (manifest.HasMember("artifacts") && manifest["artifacts"].IsObject()) {
-      for (const auto& a : manifest["artifacts"].GetObject()) {
-        table.add_row({std::string("artifact ") + a.name.GetString(),
-                       scalar(a.value, "file") + " (" + scalar(a.value, "bytes") + " bytes)"});
+  print_object(context, response, [&](const rapidjson::Value& doc, Table& table) {
+    table.add_row({"build id", scalar(doc, "build_id")});
+    table.add_row({"name", scalar(doc, "name")});
+    table.add_row({"state", scalar(doc, "state")});
+    if (!scalar(doc, "reason").empty()) table.add_row({"reason", scalar(doc, "reason")});
+    if (doc.HasMember("manifest") && doc["manifest"].IsObject()) {
+      const auto& manifest = doc["manifest"];
+      if (manifest.HasMember("resources")) {
+        const auto& r = manifest["resources"];
+        table.add_row({"resources", scalar(r, "vcpus") + " vCPU, " + scalar(r, "memory_mb") +
+                                        " MB memory, " + scalar(r, "disk_gb") + " GB disk"});
+      }
+      if (manifest.HasMember("artifacts") && manifest["artifacts"].IsObject()) {
+        for (const auto& a : manifest["artifacts"].GetObject()) {
+          table.add_row({std::string("artifact ") + a.name.GetString(),
+                         scalar(a.value, "file") + " (" + scalar(a.value, "bytes") + " bytes)"});
+        }
       }
     }
-  }
-  table.add_row({"updated", scalar(doc, "updated_at")});
-  table.print(context.out());
+    table.add_row({"updated", scalar(doc, "updated_at")});
+  });
 }
 
 int pack_status(Context& context, const Args& args) {

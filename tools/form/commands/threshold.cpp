@@ -100,18 +100,13 @@ int threshold_add(Context& context, const Args& args) {
   w.EndObject();
   Response response =
       call(context, Request::with_body("POST", "/v1/thresholds", buffer.GetString()), "add");
-  if (context.json()) {
-    print_raw_json(context.out(), response.body);
-    return 0;
-  }
-  rapidjson::Document doc = parse_object(response);
-  Table table;
-  table.add_row({"id", scalar(doc, "id")});
-  table.add_row({"name", scalar(doc, "name")});
-  table.add_row(
-      {"limit", scalar(doc, "resource") + " " + scalar(doc, "kind") + " " + scalar(doc, "limit")});
-  table.add_row({"covers", scope_of(doc)});
-  table.print(context.out());
+  print_object(context, response, [&](const rapidjson::Value& doc, Table& table) {
+    table.add_row({"id", scalar(doc, "id")});
+    table.add_row({"name", scalar(doc, "name")});
+    table.add_row({"limit", scalar(doc, "resource") + " " + scalar(doc, "kind") + " " +
+                                scalar(doc, "limit")});
+    table.add_row({"covers", scope_of(doc)});
+  });
   return 0;
 }
 

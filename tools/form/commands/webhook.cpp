@@ -115,18 +115,14 @@ int webhook_add(Context& context, const Args& args) {
   w.EndObject();
   Response response =
       call(context, Request::with_body("POST", "/v1/webhooks", buffer.GetString()), "add");
-  if (context.json()) {
-    print_raw_json(context.out(), response.body);
-    return 0;
-  }
-  rapidjson::Document doc = parse_object(response);
-  Table table;
-  table.add_row({"id", scalar(doc, "id")});
-  table.add_row({"url", scalar(doc, "url")});
-  table.add_row({"events", events_text(doc)});
-  table.add_row({"secret", scalar(doc, "secret")});
-  table.add_row({"created", scalar(doc, "created_at")});
-  table.print(context.out());
+  print_object(context, response, [&](const rapidjson::Value& doc, Table& table) {
+    table.add_row({"id", scalar(doc, "id")});
+    table.add_row({"url", scalar(doc, "url")});
+    table.add_row({"events", events_text(doc)});
+    table.add_row({"secret", scalar(doc, "secret")});
+    table.add_row({"created", scalar(doc, "created_at")});
+  });
+  if (context.json()) return 0;
   context.err() << "the secret is shown only now and will not be shown again: store it where "
                    "your receiver checks X-Formation-Signature with it\n";
   return 0;
