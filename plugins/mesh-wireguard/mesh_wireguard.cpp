@@ -141,18 +141,18 @@ Status MeshWireGuardPlugin::apply_locked() {
   if (!interface_) {
     if (auto st = bring_up_locked(); !st.is_ok()) return st;
   }
-  // Read before the peers: a change committed in between makes the next timer apply again.
-  auto serial = store_->change_serial();
-  if (!serial.is_ok()) return serial.status();
+  // The serial is read before the peers: a change committed in between makes the next timer
+  // apply again.
   auto snapshot = store_->all();
   if (!snapshot.is_ok()) return snapshot.status();
-  const auto& all = **snapshot;
+  const auto& all = (*snapshot)->peers;
+  const std::int64_t serial = (*snapshot)->serial;
   const MeshPeer* self = nullptr;
   for (const auto& p : all) {
     if (p.public_key == public_key_text_) self = &p;
   }
   if (self == nullptr) {
-    applied_serial_ = *serial;
+    applied_serial_ = serial;
     return Status::ok();  // the host has not written the node's row yet
   }
   if (auto st = interface_->ensure_address(self->address, settings_.cidr.prefix); !st.is_ok()) {
@@ -169,7 +169,7 @@ Status MeshWireGuardPlugin::apply_locked() {
                           diff.remove.size());
   }
   if (auto st = filter_->apply(forward_groups(all, *self)); !st.is_ok()) return st;
-  applied_serial_ = *serial;
+  applied_serial_ = serial;
   return Status::ok();
 }
 
@@ -253,7 +253,7 @@ Result<std::vector<MeshPeer>> MeshWireGuardPlugin::list_peers(const std::string&
   if (!store.is_ok()) return store.status();
   auto snapshot = (*store)->all();
   if (!snapshot.is_ok()) return snapshot.status();
-  const auto& all = **snapshot;
+  const auto& all = (*snapshot)->peers;
   return visible_to_account(all, visible_to);
 }
 
@@ -262,7 +262,7 @@ Result<PeerConfig> MeshWireGuardPlugin::peer_config_for(const std::string& peer_
   if (!store.is_ok()) return store.status();
   auto snapshot = (*store)->all();
   if (!snapshot.is_ok()) return snapshot.status();
-  const auto& all = **snapshot;
+  const auto& all = (*snapshot)->peers;
   for (const auto& p : all) {
     if (p.id == peer_id) {
       return config_for(all, p, format_cidr(settings_.cidr), settings_.persistent_keepalive_s);

@@ -48,20 +48,20 @@ Result<PeerStore::Snapshot> PeerStore::all() {
     if (!serial.is_ok()) return serial.status();
     {
       std::lock_guard lock(cache_mutex_);
-      if (cached_ && *serial == cached_serial_) return cached_;
+      if (cached_ && *serial == cached_->serial) return cached_;
     }
-    auto out = std::make_shared<std::vector<MeshPeer>>();
+    auto out = std::make_shared<Rows>();
+    out->serial = *serial;
     PageRequest page;
     page.limit = 1000;
     while (true) {
       auto got = repo.list({}, page);
       if (!got.is_ok()) return got.status();
-      for (auto& p : got->items) out->push_back(std::move(p));
+      for (auto& p : got->items) out->peers.push_back(std::move(p));
       if (got->last()) break;
       page.page_token = got->next_page_token;
     }
     std::lock_guard lock(cache_mutex_);
-    cached_serial_ = *serial;
     cached_ = out;
     return Snapshot(out);
   });

@@ -18,10 +18,14 @@ class PeerStore {
  public:
   explicit PeerStore(StateStore& store) : store_(store) {}
 
-  // Every row. The last read is kept with the store's mesh change serial and handed out again
-  // while the serial has not moved: a join, its apply() and its configuration read the rows
-  // once, not once each.
-  using Snapshot = std::shared_ptr<const std::vector<MeshPeer>>;
+  // Every row, with the store's mesh change serial read before them. The last read is handed
+  // out again while the serial has not moved: a join, its apply() and its configuration read
+  // the rows once, not once each.
+  struct Rows {
+    std::int64_t serial = -1;
+    std::vector<MeshPeer> peers;
+  };
+  using Snapshot = std::shared_ptr<const Rows>;
   Result<Snapshot> all();
   Result<MeshPeer> get(const std::string& id);
   // nullopt when no row has it.
@@ -42,7 +46,6 @@ class PeerStore {
   Result<T> read(Fn fn);
   StateStore& store_;
   std::mutex cache_mutex_;
-  std::int64_t cached_serial_ = -1;
   Snapshot cached_;
 };
 
